@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { expressMiddleware } from "@as-integrations/express5";
+import cookieParser from "cookie-parser";
+import cors from "cors";
+import express, { type Express } from "express";
+import { Redis } from "ioredis";
+import { AccessTokens } from "./auth/access-tokens.js";
+import { AuthService } from "./auth/auth-service.js";
+import { createPasswordHasher, type PasswordHasher } from "./auth/password-hasher.js";
+import { RefreshCookie } from "./auth/refresh-cookie.js";
+import { RefreshTokens } from "./auth/refresh-tokens.js";
+import { createRevocationBus } from "./auth/revocation-bus-factory.js";
+import { SessionRepository } from "./auth/session-repository.js";
+import { SessionRevocations } from "./auth/session-revocations.js";
+import { SessionService } from "./auth/session-service.js";
+import { createSigningKeys, type SigningKeys } from "./auth/signing-keys.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { Config } from "./config.js";
+import { createContextBuilder, type GraphQLContext, type Services } from "./context.js";
+import { createErrorFormatter } from "./errors.js";
+import { AuthEvents } from "./events/auth-events.js";
+import { graphqlLimits } from "./graphql/graphql-limits.js";
+import { rateLimitStatusPlugin } from "./graphql/rate-limit-status-plugin.js";
+import { buildSchema } from "./graphql/schema.js";
+import { jsonErrorHandler, notFound } from "./http/json-errors.js";
+import { OriginPolicy } from "./http/origin-policy.js";
+import { requestLogging } from "./http/request-logging.js";
+import { createRateLimits } from "./limits/flexible-rate-limits.js";
+import { createLogger, type Logger } from "./logger.js";
+import { openStore, type Store } from "./store/database.js";
+import { migrateToLatest } from "./store/migrations.js";
+import { UserRepository } from "./users/user-repository.js";
+import { UserService } from "./users/user-service.js";
+
+export interface AppOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** The server the app will listen on, so shutdown can drain its connections. */
+  readonly httpServer?: Server;
+  readonly hasher?: PasswordHasher;
+}
+
+export interface App {
+  readonly express: Express;
+  readonly services: Services;
+  readonly store: Store;
+  readonly keys: SigningKeys;
+  readonly logger: Logger;
+  /** Stops taking requests, drains, closes the store and Redis. */
+  stop(): Promise<void>;
+}
+
+const BODY_LIMIT = "100kb";
+
+/**
+ * Builds the whole service: store (migrated), Redis when configured, services, Apollo and Express.
+ * It never listens itself; `main.ts` and the tests do, so several apps can run in one process.
+ */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const keys = createSigningKeys(config.jwt);
+  const store = openStore(config.databaseUrl, (error) => logger.error({ err: error }, "idle database connection failed"));
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
+  redis?.on("error", (error) => logger.warn({ err: error }, "redis connection problem"));
+
+  try {
+    await migrateToLatest(store.db, store.dialect);
+  } catch (error) {
+    await store.close();
+    redis?.disconnect();
+    throw error;
+  }
+
+  const events = new AuthEvents(store.db, clock, logger);
+  const sessionRepository = new SessionRepository(store.db);
+  const bus = createRevocationBus({ store, redisUrl: config.redisUrl, logger });
+  const retentionMs = (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds) * 1000;
+  const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, retentionMs);
+  await revocations.start();
+
+  const accessTokens = new AccessTokens(keys, config.jwt, clock);
+  const sessions = new SessionService(
+    sessionRepository,
+    new RefreshTokens(config.refresh.secret),
+    revocations,
+    events,
+    config.refresh,
+    clock,
+  );
+  const users = new UserService(new UserRepository(store.db), options.hasher ?? createPasswordHasher(), clock, config.passwordMinLength);
+  const limits = createRateLimits(config.limits, redis);
+  const auth = new AuthService(users, sessions, accessTokens, limits, events, config.allowSignup);
+  const origins = new OriginPolicy(config);
+  const services: Services = { auth, users, sessions, refreshCookie: new RefreshCookie(config.cookie), origins, clock };
+
+  const plugins: ApolloServerPlugin<GraphQLContext>[] = [
+    config.isProduction
+      ? ApolloServerPluginLandingPageDisabled()
+      : // Sandbox sends requests from this page's origin with credentials, so refreshToken works there.
+        ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
+    rateLimitStatusPlugin(),
+  ];
+  if (options.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }));
+  const limitsOptions = graphqlLimits(config);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: buildSchema(),
+    validationRules: limitsOptions.validationRules as never,
+    plugins: [...(limitsOptions.plugins as ApolloServerPlugin<GraphQLContext>[]), ...plugins],
+    parseOptions: limitsOptions.parseOptions,
+    maxRecursiveSelections: true,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    introspection: config.enableIntrospection,
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    includeStacktraceInErrorResponses: !config.isProduction,
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter({
+      exposeDetails: !config.isProduction,
+      onUnexpected: (error) => logger.error({ err: error }, "unexpected error in GraphQL operation"),
+    }),
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+  app.use((req, res, next) => {
+    const requestId = randomUUID();
+    req.headers["x-request-id"] = requestId;
+    res.set("X-Request-Id", requestId);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    next();
+  });
+  app.use(requestLogging(logger));
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await store.ping();
+      if (redis && (await redis.ping()) !== "PONG") throw new Error("redis did not answer");
+      res.json({ status: "ready" });
+    } catch (error) {
+      logger.warn({ err: error }, "readiness check failed");
+      res.status(503).json({ status: "unavailable" });
+    }
+  });
+  app.get("/.well-known/jwks.json", (_req, res) => {
+    // Resource servers cache this; a rotated-in key shows within the hour.
+    res.set("Cache-Control", "public, max-age=3600").json(keys.jwks);
+  });
+
+  app.use(
+    config.graphqlPath,
+    cors<cors.CorsRequest>({
+      origin: (origin, callback) => callback(null, origin === undefined ? false : origins.isAllowed(origin)),
+      credentials: true,
+      methods: ["GET", "POST", "OPTIONS"],
+      allowedHeaders: ["content-type", "authorization", "apollo-require-preflight", "x-apollo-operation-name", "apollographql-client-name"],
+      maxAge: 600,
+    }),
+    cookieParser(),
+    express.json({ limit: BODY_LIMIT, strict: false }),
+    (req, _res, next) => {
+      // Non-JSON bodies (text/plain, forms, multipart) reach Apollo empty, where its CSRF
+      // prevention refuses them with a 400 instead of the integration failing with a 500.
+      req.body ??= {};
+      next();
+    },
+    expressMiddleware(apollo, { context: createContextBuilder({ accessTokens, revocations, services }) }),
+  );
+  app.use(notFound);
+  app.use(jsonErrorHandler(logger));
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await apollo.stop();
+      await revocations.close();
+      await limits.close();
+      redis?.disconnect();
+      await store.close();
+    })());
+
+  return { express: app, services, store, keys, logger, stop };
+}

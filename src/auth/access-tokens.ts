@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import jwt from "jsonwebtoken";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { AuthFailureReason } from "../errors.js";
+import type { SigningKeys } from "./signing-keys.js";
+
+export type Role = "USER" | "ADMIN";
+
+/** Who a valid access token speaks for. */
+export interface Viewer {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly roles: readonly Role[];
+  readonly username: string;
+  readonly email: string;
+  readonly tokenId: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export type VerifyResult =
+  | { ok: true; viewer: Viewer }
+  | { ok: false; reason: Extract<AuthFailureReason, "TOKEN_EXPIRED" | "TOKEN_INVALID"> };
+
+export interface IssuedAccessToken {
+  readonly token: string;
+  readonly expiresIn: number;
+}
+
+/** RFC 9068 §2.1: access tokens are typed, so no other JWT from the same key passes as one. */
+const ACCESS_TOKEN_TYPE = "at+jwt";
+/** A real token is under 1 KB; anything far larger is refused before any parsing work. */
+const MAX_TOKEN_LENGTH = 4096;
+const ROLES: ReadonlySet<string> = new Set<Role>(["USER", "ADMIN"]);
+
+export class AccessTokens {
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly settings: Config["jwt"],
+    private readonly clock: Clock,
+  ) {}
+
+  /** Signs a token for the session; it never outlives `notAfterMs`, the session's own expiry. */
+  issue(
+    subject: { userId: string; sessionId: string; roles: readonly Role[]; username: string; email: string },
+    notAfterMs: number,
+  ): IssuedAccessToken {
+    const now = Math.floor(this.clock.now() / 1000);
+    const exp = Math.max(now + 1, Math.min(now + this.settings.accessTokenTtlSeconds, Math.floor(notAfterMs / 1000)));
+    const { current } = this.keys;
+    const token = jwt.sign(
+      {
+        sub: subject.userId,
+        sid: subject.sessionId,
+        roles: subject.roles,
+        username: subject.username,
+        email: subject.email,
+        iat: now,
+        exp,
+        iss: this.settings.issuer,
+        aud: this.settings.audience,
+        jti: randomUUID(),
+      },
+      current.signingKey,
+      { algorithm: current.algorithm, keyid: current.kid, header: { alg: current.algorithm, typ: ACCESS_TOKEN_TYPE } },
+    );
+    return { token, expiresIn: exp - now };
+  }
+
+  /**
+   * RFC 8725 §3.1 and §3.8: the algorithm comes from our key, never from the token; issuer,
+   * audience, type, expiry and issue time are all required and checked.
+   */
+  verify(token: string): VerifyResult {
+    const invalid = { ok: false, reason: "TOKEN_INVALID" } as const;
+    if (token.length > MAX_TOKEN_LENGTH) return invalid;
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload !== "object") return invalid;
+    const { header } = decoded;
+    const typ = typeof header.typ === "string" ? header.typ.toLowerCase() : "";
+    if (typ !== ACCESS_TOKEN_TYPE && typ !== `application/${ACCESS_TOKEN_TYPE}`) return invalid;
+    const key = header.kid === undefined ? this.keys.current : this.keys.byKid(header.kid);
+    if (!key || header.alg !== key.algorithm) return invalid;
+
+    const nowSeconds = Math.floor(this.clock.now() / 1000);
+    const tolerance = this.settings.clockToleranceSeconds;
+    let claims: jwt.JwtPayload;
+    try {
+      claims = jwt.verify(token, key.key, {
+        algorithms: [key.algorithm],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        clockTolerance: tolerance,
+        clockTimestamp: nowSeconds,
+      }) as jwt.JwtPayload;
+    } catch (error) {
+      return error instanceof jwt.TokenExpiredError ? { ok: false, reason: "TOKEN_EXPIRED" } : invalid;
+    }
+    // jsonwebtoken accepts tokens without `exp` and with `iat` in the future; we do not.
+    if (typeof claims.exp !== "number" || typeof claims.iat !== "number" || claims.iat > nowSeconds + tolerance) return invalid;
+    const { sub, sid, roles, username, email, jti } = claims as Record<string, unknown>;
+    if (
+      typeof sub !== "string" ||
+      typeof sid !== "string" ||
+      typeof username !== "string" ||
+      typeof email !== "string" ||
+      typeof jti !== "string"
+    ) {
+      return invalid;
+    }
+    if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string" && ROLES.has(role))) return invalid;
+    return {
+      ok: true,
+      viewer: { userId: sub, sessionId: sid, roles: roles as Role[], username, email, tokenId: jti, expiresAt: claims.exp },
+    };
+  }
+}

@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import { AuthError } from "../errors.js";
+import type { AuthEvents } from "../events/auth-events.js";
+import type { SessionRow } from "../store/tables.js";
+import type { ClientInfo } from "./client-info.js";
+import { RefreshTokens } from "./refresh-tokens.js";
+import type { RevokeReason, SessionRepository } from "./session-repository.js";
+import type { SessionRevocations } from "./session-revocations.js";
+
+/** A session together with the refresh token the client must hold next. */
+export interface RotatedSession {
+  readonly session: SessionRow;
+  readonly refreshToken: string;
+}
+
+/**
+ * Sessions and the rotation of their refresh tokens (RFC 9700 §4.14.2, OWASP ASVS 7.2 and 7.4):
+ * - every refresh moves the session one generation on, by compare-and-set in the store, so two
+ *   racing requests (in one process or several sharing PostgreSQL) cannot both win;
+ * - within REFRESH_REUSE_GRACE the immediate parent yields the same successor, so concurrent tabs
+ *   and retried requests converge on one working token;
+ * - any other replay (the parent after its window, or an older ancestor) is theft: the whole
+ *   session ends, for the thief and the owner alike.
+ */
+export class SessionService {
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly tokens: RefreshTokens,
+    private readonly revocations: SessionRevocations,
+    private readonly events: AuthEvents,
+    private readonly settings: Config["refresh"],
+    private readonly clock: Clock,
+  ) {}
+
+  async start(userId: string, client: ClientInfo): Promise<RotatedSession> {
+    const now = this.clock.now();
+    const absoluteExpiresAt = now + this.settings.sessionMaxAgeMs;
+    const session: SessionRow = {
+      id: randomUUID(),
+      user_id: userId,
+      seed: RefreshTokens.newSeed(),
+      generation: 0,
+      created_at: now,
+      last_used_at: now,
+      expires_at: Math.min(now + this.settings.idleTtlMs, absoluteExpiresAt),
+      absolute_expires_at: absoluteExpiresAt,
+      parent_valid_until: 0,
+      revoked_at: null,
+      revoked_reason: null,
+      user_agent: truncate(client.userAgent, 512),
+      ip_address: truncate(client.ip, 64),
+    };
+    await this.sessions.insert(session);
+    return { session, refreshToken: this.tokens.mint(session.id, 0, session.seed) };
+  }
+
+  /** Trades a refresh token for its successor; throws UNAUTHENTICATED with the reason. */
+  async rotate(presented: string | undefined, client: ClientInfo): Promise<RotatedSession> {
+    if (presented === undefined) throw AuthError.unauthenticated("REFRESH_MISSING");
+    const { token, session } = await this.authenticate(presented);
+    const now = this.clock.now();
+
+    if (token.generation === session.generation) {
+      const expiresAt = Math.min(now + this.settings.idleTtlMs, session.absolute_expires_at);
+      const advanced = await this.sessions.advance(session.id, session.generation, now, {
+        expiresAt,
+        parentValidUntil: now + this.settings.reuseGraceMs,
+        userAgent: truncate(client.userAgent, 512),
+        ipAddress: truncate(client.ip, 64),
+      });
+      if (advanced) {
+        const generation = session.generation + 1;
+        await this.events.record({ type: "refreshed", userId: session.user_id, sessionId: session.id, ...client });
+        return {
+          session: {
+            ...session,
+            generation,
+            expires_at: expiresAt,
+            last_used_at: now,
+            parent_valid_until: now + this.settings.reuseGraceMs,
+          },
+          refreshToken: this.tokens.mint(session.id, generation, session.seed),
+        };
+      }
+      // Another request rotated it first: judge this one against what the store holds now.
+      const latest = await this.sessions.find(session.id);
+      if (!latest || !this.isLive(latest, now)) throw AuthError.unauthenticated("REFRESH_INVALID");
+      return this.replay(token.generation, latest, now, client);
+    }
+    return this.replay(token.generation, session, now, client);
+  }
+
+  /** Ends the session a refresh token belongs to; quietly does nothing for an unusable token. */
+  async endByToken(presented: string | undefined, client: ClientInfo): Promise<void> {
+    if (presented === undefined) return;
+    const found = await this.authenticate(presented).catch(() => undefined);
+    if (found) await this.end(found.session.user_id, found.session.id, "logout", client);
+  }
+
+  /** Ends one of the user's own sessions; false for an unknown, foreign or already-ended id. */
+  async end(userId: string, sessionId: string, reason: RevokeReason, client: ClientInfo): Promise<boolean> {
+    const session = await this.sessions.find(sessionId);
+    if (!session || session.user_id !== userId) return false;
+    const now = this.clock.now();
+    if (!this.isLive(session, now) || !(await this.sessions.revoke(sessionId, now, reason))) return false;
+    await this.revocations.announce([sessionId], now);
+    await this.events.record({ type: reason === "logout" ? "logout" : "session_revoked", userId, sessionId, ...client, detail: reason });
+    return true;
+  }
+
+  /** Ends all the user's live sessions, or all but `keepSessionId`; returns how many. */
+  async endAll(userId: string, reason: RevokeReason, client: ClientInfo, keepSessionId?: string): Promise<number> {
+    const now = this.clock.now();
+    const ended = await this.sessions.revokeAllForUser(userId, now, reason, keepSessionId);
+    await this.revocations.announce(ended, now);
+    if (reason === "logout_all") await this.events.record({ type: "logout_all", userId, ...client, detail: `${ended.length} sessions` });
+    return ended.length;
+  }
+
+  /**
+   * Moves a live session to a new refresh token with no grace for the old one; used after a
+   * password change, so a token stolen before it stops working at once.
+   */
+  async reissue(userId: string, sessionId: string, client: ClientInfo): Promise<RotatedSession> {
+    const now = this.clock.now();
+    const session = await this.sessions.find(sessionId);
+    if (!session || session.user_id !== userId || !this.isLive(session, now)) throw AuthError.unauthenticated("SESSION_REVOKED");
+    const expiresAt = Math.min(now + this.settings.idleTtlMs, session.absolute_expires_at);
+    const change = { expiresAt, parentValidUntil: 0, userAgent: truncate(client.userAgent, 512), ipAddress: truncate(client.ip, 64) };
+    if (!(await this.sessions.advance(session.id, session.generation, now, change))) throw AuthError.unauthenticated("SESSION_REVOKED");
+    const generation = session.generation + 1;
+    return {
+      session: { ...session, generation, expires_at: expiresAt, last_used_at: now, parent_valid_until: 0 },
+      refreshToken: this.tokens.mint(session.id, generation, session.seed),
+    };
+  }
+
+  listActive(userId: string): Promise<SessionRow[]> {
+    return this.sessions.listActive(userId, this.clock.now());
+  }
+
+  isLive(session: SessionRow, now: number = this.clock.now()): boolean {
+    return session.revoked_at === null && session.expires_at > now;
+  }
+
+  /** Finds the session a token names and checks its MAC; a forged token never touches a session. */
+  private async authenticate(presented: string) {
+    const token = RefreshTokens.parse(presented);
+    if (!token) throw AuthError.unauthenticated("REFRESH_INVALID");
+    const session = await this.sessions.find(token.sessionId);
+    if (!session || !this.tokens.matches(token, session.seed) || token.generation > session.generation) {
+      throw AuthError.unauthenticated("REFRESH_INVALID");
+    }
+    if (!this.isLive(session)) throw AuthError.unauthenticated("REFRESH_INVALID");
+    return { token, session };
+  }
+
+  /** A token that is not the current one: the same successor within grace, else theft. */
+  private async replay(generation: number, session: SessionRow, now: number, client: ClientInfo): Promise<RotatedSession> {
+    const isParent = generation === session.generation - 1;
+    if (isParent && now <= session.parent_valid_until) {
+      await this.events.record({ type: "refresh_reuse_concurrent", userId: session.user_id, sessionId: session.id, ...client });
+      return { session, refreshToken: this.tokens.mint(session.id, session.generation, session.seed) };
+    }
+    if (generation === session.generation) throw AuthError.unauthenticated("REFRESH_INVALID");
+    // RFC 9700 §4.14.2: a replayed, already-rotated token means it leaked; end the whole session.
+    if (await this.sessions.revoke(session.id, now, "reuse")) await this.revocations.announce([session.id], now);
+    await this.events.record({
+      type: "refresh_reuse_theft",
+      userId: session.user_id,
+      sessionId: session.id,
+      ...client,
+      detail: isParent ? "parent replayed after grace" : `ancestor ${session.generation - generation} generations back`,
+    });
+    throw AuthError.unauthenticated("REFRESH_REUSED");
+  }
+}
+
+function truncate(value: string | null, max: number): string | null {
+  return value === null ? null : value.slice(0, max);
+}

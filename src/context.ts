@@ -1,0 +1,52 @@
+import type { Request, Response } from "express";
+import type { AccessTokens, Viewer } from "./auth/access-tokens.js";
+import type { AuthService } from "./auth/auth-service.js";
+import type { ClientInfo } from "./auth/client-info.js";
+import type { RefreshCookie } from "./auth/refresh-cookie.js";
+import type { SessionRevocations } from "./auth/session-revocations.js";
+import type { SessionService } from "./auth/session-service.js";
+import type { Clock } from "./clock.js";
+import type { AuthFailureReason } from "./errors.js";
+import type { OriginPolicy } from "./http/origin-policy.js";
+import type { UserService } from "./users/user-service.js";
+
+export interface Services {
+  readonly auth: AuthService;
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly refreshCookie: RefreshCookie;
+  readonly origins: OriginPolicy;
+  readonly clock: Clock;
+}
+
+export interface GraphQLContext {
+  readonly req: Request;
+  readonly res: Response;
+  /** Who the bearer token speaks for, or null. */
+  readonly viewer: Viewer | null;
+  /** Why `viewer` is null; what `@auth` reports. */
+  readonly authFailure: AuthFailureReason | null;
+  readonly client: ClientInfo;
+  readonly services: Services;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_+/=-]*)$/;
+
+/**
+ * Decodes `Authorization: Bearer` into a viewer, or records why it could not. It never throws: a
+ * stale or broken header must not break `login`, `signUp`, `refreshToken` or `logout`.
+ */
+export function createContextBuilder(deps: { accessTokens: AccessTokens; revocations: SessionRevocations; services: Services }) {
+  return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
+    const client: ClientInfo = { ip: req.ip ?? null, userAgent: req.get("user-agent")?.slice(0, 512) ?? null };
+    const base = { req, res, client, services: deps.services };
+    const header = req.get("authorization");
+    if (header === undefined || header.trim() === "") return { ...base, viewer: null, authFailure: "TOKEN_MISSING" };
+    const match = BEARER.exec(header.trim());
+    if (!match) return { ...base, viewer: null, authFailure: "TOKEN_INVALID" };
+    const result = deps.accessTokens.verify(match[1] as string);
+    if (!result.ok) return { ...base, viewer: null, authFailure: result.reason };
+    if (deps.revocations.isRevoked(result.viewer.sessionId)) return { ...base, viewer: null, authFailure: "SESSION_REVOKED" };
+    return { ...base, viewer: result.viewer, authFailure: null };
+  };
+}

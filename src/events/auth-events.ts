@@ -1,0 +1,61 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Clock } from "../clock.js";
+import type { Database } from "../store/tables.js";
+
+export type AuthEventType =
+  | "signup"
+  | "login_succeeded"
+  | "login_failed"
+  | "refreshed"
+  | "refresh_reuse_concurrent"
+  | "refresh_reuse_theft"
+  | "logout"
+  | "logout_all"
+  | "session_revoked"
+  | "password_changed"
+  | "password_rehashed"
+  | "rate_limited";
+
+export interface AuthEvent {
+  readonly type: AuthEventType;
+  readonly userId?: string | null;
+  readonly sessionId?: string | null;
+  readonly ip?: string | null;
+  readonly userAgent?: string | null;
+  /** Short, non-secret context, such as which limit refused. Never a token or a password. */
+  readonly detail?: string | null;
+}
+
+/**
+ * The append-only audit trail (OWASP ASVS 16.3.1 to 16.3.3): who did what, when and from where.
+ * A failure to write an event is logged and never fails the operation it describes.
+ */
+export class AuthEvents {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async record(event: AuthEvent): Promise<void> {
+    const row = {
+      type: event.type,
+      user_id: event.userId ?? null,
+      session_id: event.sessionId ?? null,
+      ip_address: event.ip ?? null,
+      user_agent: event.userAgent?.slice(0, 512) ?? null,
+      detail: event.detail?.slice(0, 256) ?? null,
+      created_at: this.clock.now(),
+    };
+    this.logger.info(
+      { event: row.type, userId: row.user_id, sessionId: row.session_id, ip: row.ip_address, detail: row.detail },
+      "auth event",
+    );
+    try {
+      await this.db.insertInto("auth_events").values(row).execute();
+    } catch (error) {
+      this.logger.error({ err: error, event: row.type }, "could not record auth event");
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import type { AuthResult } from "../../auth/auth-service.js";
+import type { GraphQLContext } from "../../context.js";
+import type { MutationResolvers } from "../generated/resolvers-types.js";
+
+/** RFC 6749 §5.1: responses carrying tokens must not be cached. */
+function deliver(context: GraphQLContext, result: AuthResult): AuthResult {
+  const { res, services } = context;
+  res.set("Cache-Control", "no-store");
+  res.set("Pragma", "no-cache");
+  services.refreshCookie.set(res, result.refreshToken, result.sessionExpiresAt, services.clock.now());
+  return result;
+}
+
+export const authMutations: MutationResolvers = {
+  signUp: async (_parent, { input }, context) => deliver(context, await context.services.auth.signUp(input, context.client)),
+
+  login: async (_parent, { input }, context) =>
+    deliver(context, await context.services.auth.login(input.username, input.password, context.client)),
+
+  refreshToken: async (_parent, _args, context) => {
+    const { services, req } = context;
+    services.origins.assertCookieRequestAllowed(req);
+    // No cookie-clearing on failure: a request that lost a race must not wipe the successor
+    // cookie a sibling request has just set.
+    return deliver(context, await services.auth.refresh(services.refreshCookie.read(req), context.client));
+  },
+
+  logout: async (_parent, _args, context) => {
+    const { services, req, res } = context;
+    services.origins.assertCookieRequestAllowed(req);
+    await services.auth.logout(services.refreshCookie.read(req), context.client);
+    services.refreshCookie.clear(res);
+    return true;
+  },
+
+  logoutAll: async (_parent, _args, context) => {
+    const count = await context.services.auth.logoutAll(context.viewer!, context.client);
+    context.services.refreshCookie.clear(context.res);
+    return count;
+  },
+
+  revokeSession: (_parent, { id }, context) => context.services.auth.revokeSession(context.viewer!, id, context.client),
+
+  changePassword: async (_parent, { input }, context) =>
+    deliver(context, await context.services.auth.changePassword(context.viewer!, input.currentPassword, input.newPassword, context.client)),
+};

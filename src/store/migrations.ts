@@ -1,0 +1,72 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import type { Dialect } from "./database.js";
+
+/**
+ * Migrations live in code (not files found at run time), so the built and the tsx-run server apply
+ * the same list. Append new ones; never edit one that has shipped.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    "0001_users_sessions": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("users")
+          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+          .addColumn("username", "varchar(32)", (c) => c.notNull())
+          .addColumn("username_key", "varchar(32)", (c) => c.notNull().unique())
+          .addColumn("email", "varchar(254)", (c) => c.notNull())
+          .addColumn("email_key", "varchar(254)", (c) => c.notNull().unique())
+          .addColumn("password_hash", "text", (c) => c.notNull())
+          .addColumn("roles", "varchar(64)", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("users_created_at_idx").on("users").columns(["created_at", "id"]).execute();
+
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+          .addColumn("user_id", "varchar(36)", (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("seed", "varchar(64)", (c) => c.notNull())
+          .addColumn("generation", "integer", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("last_used_at", "bigint", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .addColumn("absolute_expires_at", "bigint", (c) => c.notNull())
+          .addColumn("parent_valid_until", "bigint", (c) => c.notNull())
+          .addColumn("revoked_at", "bigint")
+          .addColumn("revoked_reason", "varchar(32)")
+          .addColumn("user_agent", "varchar(512)")
+          .addColumn("ip_address", "varchar(64)")
+          .execute();
+        await db.schema.createIndex("sessions_user_idx").on("sessions").columns(["user_id", "created_at"]).execute();
+        await db.schema.createIndex("sessions_revoked_idx").on("sessions").column("revoked_at").execute();
+      },
+    },
+    "0002_auth_events": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("auth_events")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => c.primaryKey())
+          .addColumn("type", "varchar(32)", (c) => c.notNull())
+          .addColumn("user_id", "varchar(36)")
+          .addColumn("session_id", "varchar(36)")
+          .addColumn("ip_address", "varchar(64)")
+          .addColumn("user_agent", "varchar(512)")
+          .addColumn("detail", "varchar(256)")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("auth_events_user_idx").on("auth_events").columns(["user_id", "created_at"]).execute();
+      },
+    },
+  };
+}
+
+/** Applies every pending migration; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

@@ -1,0 +1,62 @@
+import type { Generated, Insertable, Selectable } from "kysely";
+
+/**
+ * Times are epoch milliseconds in a BIGINT column on both dialects, so comparisons and arithmetic
+ * read the same in SQLite and PostgreSQL.
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** Lower-cased username: the unique key, so names are unique ignoring case. */
+  username_key: string;
+  email: string;
+  email_key: string;
+  password_hash: string;
+  /** Comma-separated roles, e.g. "USER" or "USER,ADMIN". */
+  roles: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  /** Random per-session value mixed into the refresh-token MAC; useless without the server key. */
+  seed: string;
+  /** The generation of the one refresh token that currently rotates this session. */
+  generation: number;
+  created_at: number;
+  last_used_at: number;
+  /** Idle expiry: last refresh + REFRESH_TOKEN_TTL, capped by absolute_expires_at. */
+  expires_at: number;
+  absolute_expires_at: number;
+  /** Until when the immediate parent generation may be replayed to get the same successor. */
+  parent_valid_until: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+  user_agent: string | null;
+  ip_address: string | null;
+}
+
+export interface AuthEventsTable {
+  id: Generated<number>;
+  type: string;
+  user_id: string | null;
+  session_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  auth_events: AuthEventsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSessionRow = Insertable<SessionsTable>;
+export type NewAuthEventRow = Insertable<AuthEventsTable>;
