@@ -30,6 +30,7 @@ import { buildSchema } from "./graphql/schema.js";
 import { jsonErrorHandler, notFound } from "./http/json-errors.js";
 import { OriginPolicy } from "./http/origin-policy.js";
 import { requestLogging } from "./http/request-logging.js";
+import { deploymentNamespace } from "./limits/deployment-namespace.js";
 import { createRateLimits } from "./limits/flexible-rate-limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openStore, type Store } from "./store/database.js";
@@ -66,8 +67,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const keys = createSigningKeys(config.jwt);
   const store = openStore(config.databaseUrl, (error) => logger.error({ err: error }, "idle database connection failed"));
+  // Fail fast while Redis is away (no offline queue, a command timeout), so the rate limits fall
+  // back to their per-process insurance instead of holding requests.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    ? new Redis(config.redisUrl, {
+        lazyConnect: false,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        connectTimeout: 2_000,
+        commandTimeout: 1_000,
+      })
     : undefined;
   redis?.on("error", (error) => logger.warn({ err: error }, "redis connection problem"));
 
@@ -81,7 +90,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const events = new AuthEvents(store.db, clock, logger);
   const sessionRepository = new SessionRepository(store.db);
-  const bus = createRevocationBus({ store, redisUrl: config.redisUrl, logger });
+  const namespace = deploymentNamespace(config.databaseUrl);
+  const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, namespace, logger });
   const retentionMs = (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds) * 1000;
   const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, retentionMs);
   await revocations.start();
@@ -96,7 +106,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
   );
   const users = new UserService(new UserRepository(store.db), options.hasher ?? createPasswordHasher(), clock, config.passwordMinLength);
-  const limits = createRateLimits(config.limits, redis);
+  const limits = createRateLimits(config.limits, redis, `auth:${namespace}`);
   const auth = new AuthService(users, sessions, accessTokens, limits, events, config.allowSignup);
   const origins = new OriginPolicy(config);
   const services: Services = { auth, users, sessions, refreshCookie: new RefreshCookie(config.cookie), origins, clock };

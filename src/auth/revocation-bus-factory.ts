@@ -1,8 +1,24 @@
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Store } from "../store/database.js";
+import { PostgresRevocationBus } from "./postgres-revocation-bus.js";
+import { RedisRevocationBus } from "./redis-revocation-bus.js";
 import { LocalRevocationBus, type RevocationBus } from "./revocation-bus.js";
 
+export interface RevocationBusOptions {
+  readonly store: Store;
+  /** The app's shared Redis client, when REDIS_URL is set; the bus publishes through it. */
+  readonly redis: Redis | undefined;
+  readonly redisUrl: string | undefined;
+  /** Names the channel, so only instances sharing this store hear each other. */
+  readonly namespace: string;
+  readonly logger: Logger;
+}
+
 /** Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY, else (SQLite) in-process. */
-export function createRevocationBus(_options: { store: Store; redisUrl: string | undefined; logger: Logger }): RevocationBus {
+export function createRevocationBus(options: RevocationBusOptions): RevocationBus {
+  const { store, redis, redisUrl, namespace, logger } = options;
+  if (redis && redisUrl) return new RedisRevocationBus(redis, redisUrl, `auth:${namespace}:revocations`, logger);
+  if (store.dialect === "postgres") return new PostgresRevocationBus(store.db, store.url, `auth_revocations_${namespace}`, logger);
   return new LocalRevocationBus();
 }

@@ -4,8 +4,19 @@
  */
 export interface RevocationBus {
   publish(message: RevocationMessage): Promise<void>;
-  subscribe(handlers: { onMessage(message: RevocationMessage): void; onReconnect(): void }): Promise<void>;
+  /**
+   * Starts listening. Resolves once the first attempt has settled, whether or not it connected: a
+   * bus that is down must not stop the app. Every later successful (re)subscription calls
+   * `onReconnect`, after the subscription is live, so nothing published in the gap is lost.
+   */
+  subscribe(handlers: RevocationHandlers): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RevocationHandlers {
+  onMessage(message: RevocationMessage): void;
+  /** The bus may have missed messages: read the store. */
+  onReconnect(): void;
 }
 
 export interface RevocationMessage {
@@ -24,7 +35,10 @@ export function encodeRevocation(message: RevocationMessage): string {
   return JSON.stringify({ s: message.sessionIds, t: message.endedAt });
 }
 
-/** Parses a message from the wire; anything malformed is dropped. */
+/**
+ * Parses a message from the wire; anything malformed is dropped. Ids from a foreign deployment
+ * would only sit unused in the deny list until they expire.
+ */
 export function decodeRevocation(payload: string): RevocationMessage | undefined {
   try {
     const value = JSON.parse(payload) as { s?: unknown; t?: unknown };

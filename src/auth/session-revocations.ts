@@ -5,13 +5,20 @@ import { RevocationList } from "./revocation-list.js";
 import type { SessionRepository } from "./session-repository.js";
 
 /**
+ * A safety net for a message lost while every subscriber stayed connected (the publisher's own
+ * link to the bus was down): one indexed query per interval, never one per request.
+ */
+const SWEEP_INTERVAL_MS = 30_000;
+
+/**
  * Makes ending a session reach its unexpired access tokens on every instance within a second,
- * without a store read per request: a local deny list, filled from the store on start and after a
- * reconnect, and kept current by the bus (Redis pub/sub or PostgreSQL LISTEN/NOTIFY).
+ * without a store read per request (OWASP ASVS 7.4.1): a local deny list, filled from the store on
+ * start and after a reconnect, and kept current by the bus (Redis pub/sub or PostgreSQL
+ * LISTEN/NOTIFY).
  */
 export class SessionRevocations {
   private readonly list: RevocationList;
-  private pruneTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -24,18 +31,25 @@ export class SessionRevocations {
     this.list = new RevocationList(retentionMs, () => clock.now());
   }
 
+  /** Listens first, then reads the store, so a revocation between the two is not missed. */
   async start(): Promise<void> {
-    await this.catchUp();
     await this.bus.subscribe({
       onMessage: (message) => {
-        for (const id of message.sessionIds) this.list.add(id, message.endedAt);
+        // Kept from when this instance heard it, not the sender's clock: never shorter than the
+        // tokens it covers, and a skewed or forged timestamp cannot drop or pin an entry.
+        const heardAt = this.clock.now();
+        for (const id of message.sessionIds) this.list.add(id, heardAt);
       },
       onReconnect: () => {
         this.catchUp().catch((error: unknown) => this.logger.error({ err: error }, "revocation catch-up failed"));
       },
     });
-    this.pruneTimer = setInterval(() => this.list.prune(), 60_000);
-    this.pruneTimer.unref();
+    await this.catchUp();
+    this.sweepTimer = setInterval(() => {
+      this.list.prune();
+      this.catchUp().catch((error: unknown) => this.logger.warn({ err: error }, "periodic revocation catch-up failed"));
+    }, SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
   }
 
   isRevoked(sessionId: string): boolean {
@@ -49,18 +63,19 @@ export class SessionRevocations {
     try {
       await this.bus.publish({ sessionIds, endedAt });
     } catch (error) {
-      // Other instances still catch up from the store when their subscription reconnects.
+      // The others still learn it from the store: after their next reconnect or sweep.
       this.logger.error({ err: error }, "could not publish session revocation");
     }
   }
 
+  /** Adds every session the store shows as ended within the retention window. */
   async catchUp(): Promise<void> {
     const rows = await this.sessions.revokedSince(this.clock.now() - this.retentionMs);
     for (const row of rows) if (row.revoked_at !== null) this.list.add(row.id, row.revoked_at);
   }
 
   async close(): Promise<void> {
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.bus.close();
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import {
   type IRateLimiterOptions,
@@ -11,38 +12,48 @@ import { AuthError } from "../errors.js";
 import { ipBucket } from "./ip-bucket.js";
 import type { LoginAttempt, RateLimits } from "./rate-limits.js";
 
+const HOUR = 3600;
 const DAY = 86_400;
 
 /**
  * RateLimits on rate-limiter-flexible: in memory by default; on Redis when configured, shared by
- * every instance, with a per-process memory limiter as insurance while Redis is unreachable.
+ * every instance, with a per-process memory limiter as insurance while Redis is unreachable, so
+ * an outage neither fails logins with a 500 nor lifts the limits.
+ *
+ * `keyPrefix` keeps deployments (and test apps) that share one Redis apart.
  */
-export function createRateLimits(limits: Config["limits"], redis?: Redis, prefix = "auth"): RateLimits {
-  const make = (keyPrefix: string, options: Omit<IRateLimiterOptions, "keyPrefix">): RateLimiterAbstract => {
-    const memory = new RateLimiterMemory({ ...options, keyPrefix });
+export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPrefix = "auth"): RateLimits {
+  const make = (name: string, options: Omit<IRateLimiterOptions, "keyPrefix">): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ ...options, keyPrefix: name });
     if (!redis) return memory;
     return new RateLimiterRedis({
       ...options,
-      keyPrefix: `${prefix}:${keyPrefix}`,
+      keyPrefix: `${keyPrefix}:${name}`,
       storeClient: redis,
       insuranceLimiter: memory,
+      // Go to the insurance at once instead of queueing behind a dead connection.
       rejectIfRedisNotReady: true,
     });
   };
-  // NIST SP 800-63B §3.2.2 / OWASP ASVS 6.3.1: consecutive failures per account and source.
+  // NIST SP 800-63B §3.2.2 / OWASP ASVS 6.3.1: consecutive failures per account and source. The
+  // count lives a day unless a success clears it; once spent, the pair is blocked for the block
+  // duration, whether or not the username exists, so the limit reveals nothing about accounts.
   const loginPair = make("login_pair", {
     points: limits.loginFailuresPerUserIp,
-    duration: limits.loginBlockSeconds,
+    duration: Math.max(DAY, limits.loginBlockSeconds),
     blockDuration: limits.loginBlockSeconds,
   });
+  // One source spraying many usernames (OWASP ASVS 6.3.1, credential stuffing).
   const loginIpDaily = make("login_ip_day", { points: limits.loginFailuresPerIpPerDay, duration: DAY, blockDuration: DAY });
-  const signUp = make("signup_ip", { points: limits.signupsPerIpPerHour, duration: 3600 });
+  const signUp = make("signup_ip", { points: limits.signupsPerIpPerHour, duration: HOUR });
   const refresh = make("refresh_ip", { points: limits.refreshesPerIpPerMinute, duration: 60 });
 
   return {
     async beginLoginAttempt(usernameKey, ip) {
       const bucket = ipBucket(ip);
-      const pairKey = `${usernameKey}|${bucket}`;
+      // Hashed so that Redis holds no usernames or email addresses.
+      const pairKey = `${digest(usernameKey)}|${bucket}`;
+      // Reserved before any password is checked, so concurrent or aliased attempts each count.
       await consume(loginIpDaily, bucket);
       try {
         await consume(loginPair, pairKey);
@@ -59,8 +70,13 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, prefix
     },
     consumeSignUp: (ip) => consume(signUp, ipBucket(ip)),
     consumeRefresh: (ip) => consume(refresh, ipBucket(ip)),
+    // The Redis client belongs to the app, and the memory limiters' timers do not hold the process.
     async close() {},
   };
+}
+
+function digest(value: string): string {
+  return createHash("sha256").update(value).digest("base64url").slice(0, 22);
 }
 
 async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {

@@ -1,0 +1,91 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import {
+  decodeRevocation,
+  encodeRevocation,
+  type RevocationBus,
+  type RevocationHandlers,
+  type RevocationMessage,
+} from "./revocation-bus.js";
+
+/**
+ * Revocations over Redis pub/sub. Publishing uses the app's shared client; listening needs a
+ * connection of its own, since a subscribed Redis connection can run no other command.
+ *
+ * Pub/sub delivers only to those listening at that moment, so after every reconnect the bus first
+ * subscribes again and only then calls `onReconnect`, letting the owner re-read the store: a
+ * revocation published during the gap is then either heard or found.
+ */
+export class RedisRevocationBus implements RevocationBus {
+  private readonly subscriber: Redis;
+  private closed = false;
+
+  constructor(
+    private readonly publisher: Redis,
+    redisUrl: string,
+    private readonly channel: string,
+    private readonly logger: Logger,
+  ) {
+    this.subscriber = new Redis(redisUrl, {
+      lazyConnect: true,
+      // Subscribing is done by hand on every "ready", so the catch-up can follow it.
+      autoResubscribe: false,
+      maxRetriesPerRequest: null,
+      connectionName: `revocations-${channel.replace(/[^A-Za-z0-9_-]/g, "_")}`,
+    });
+  }
+
+  async publish(message: RevocationMessage): Promise<void> {
+    await this.publisher.publish(this.channel, encodeRevocation(message));
+  }
+
+  async subscribe(handlers: RevocationHandlers): Promise<void> {
+    const { subscriber, channel, logger } = this;
+    subscriber.on("message", (from: string, payload: string) => {
+      if (from !== channel) return;
+      const message = decodeRevocation(payload);
+      if (message) handlers.onMessage(message);
+    });
+
+    let healthy = false;
+    let settleFirst: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      settleFirst = resolve;
+    });
+    // Until subscribe() returns, its owner has yet to read the store; afterwards every successful
+    // subscription may follow a gap, so it is followed by a catch-up.
+    let returned = false;
+
+    subscriber.on("error", (error: Error) => {
+      // One line per outage, not one per retry.
+      if (healthy || !returned) logger.warn({ err: error }, "revocation subscriber lost Redis; retrying");
+      healthy = false;
+      settleFirst();
+    });
+    subscriber.on("ready", () => {
+      subscriber.subscribe(channel).then(
+        () => {
+          healthy = true;
+          if (returned) handlers.onReconnect();
+          settleFirst();
+        },
+        (error: unknown) => {
+          logger.warn({ err: error }, "revocation subscribe failed; retrying on reconnect");
+          settleFirst();
+        },
+      );
+    });
+
+    // Redis being down at start must not stop the app (rate limits have insurance, readiness
+    // reports it); the first success after this returns triggers a catch-up instead.
+    subscriber.connect().catch(() => settleFirst());
+    await first;
+    returned = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscriber.disconnect();
+  }
+}

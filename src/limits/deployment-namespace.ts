@@ -1,0 +1,25 @@
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+
+/**
+ * A short name for "the instances that share this store", derived from `DATABASE_URL` without its
+ * password. Redis keys and pub/sub channels (and the PostgreSQL NOTIFY channel) carry it, so two
+ * deployments sharing one Redis, or two schemas of one database, neither share attempt counts nor
+ * hear each other's revocations, while every instance of one deployment does.
+ */
+export function deploymentNamespace(databaseUrl: string): string {
+  return createHash("sha256").update(storeIdentity(databaseUrl)).digest("hex").slice(0, 16);
+}
+
+function storeIdentity(databaseUrl: string): string {
+  if (databaseUrl.startsWith("sqlite:")) {
+    // A SQLite file is only shared by processes on one host.
+    return `sqlite:${hostname()}:${resolve(databaseUrl.slice("sqlite:".length))}`;
+  }
+  const url = new URL(databaseUrl);
+  // The user matters: PostgreSQL's default search_path starts with "$user". The password does not,
+  // and must not leak into a name other systems can read.
+  const options = url.searchParams.get("options") ?? "";
+  return `postgres:${url.username}@${url.hostname}:${url.port || "5432"}${url.pathname}?${options}`;
+}
