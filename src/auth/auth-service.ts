@@ -2,7 +2,7 @@ import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import type { RateLimits } from "../limits/rate-limits.js";
 import type { UserRow } from "../store/tables.js";
-import { identityKey } from "../users/user-rules.js";
+import { identityKey, refuseControlCharacters } from "../users/user-rules.js";
 import { type NewUser, rolesOf, type UserService } from "../users/user-service.js";
 import type { AccessTokens, Viewer } from "./access-tokens.js";
 import type { ClientInfo } from "./client-info.js";
@@ -69,7 +69,9 @@ export class AuthService {
     return this.sessions.endAll(viewer.userId, "logout_all", client);
   }
 
-  revokeSession(viewer: Viewer, sessionId: string, client: ClientInfo): Promise<boolean> {
+  async revokeSession(viewer: Viewer, sessionId: string, client: ClientInfo): Promise<boolean> {
+    // A NUL would otherwise reach PostgreSQL, which refuses it as a store error.
+    refuseControlCharacters("id", sessionId);
     return this.sessions.end(viewer.userId, sessionId, "revoked", client);
   }
 
@@ -80,7 +82,15 @@ export class AuthService {
       client,
       "change_password",
     );
-    const user = await this.users.changePassword(viewer.userId, currentPassword, newPassword);
+    let user: UserRow;
+    try {
+      user = await this.users.changePassword(viewer.userId, currentPassword, newPassword);
+    } catch (error) {
+      // The new password is judged only once the current one has matched: that proof resets the
+      // count as a successful login does, so retrying a refused new password never locks anyone out.
+      if (error instanceof AuthError && error.extensions.field === "newPassword") await attempt.succeeded();
+      throw error;
+    }
     await attempt.succeeded();
     await this.sessions.endAll(user.id, "password_changed", client, viewer.sessionId);
     await this.events.record({ type: "password_changed", userId: user.id, sessionId: viewer.sessionId, ...client });

@@ -70,7 +70,8 @@ export class UserService {
    * hash like everyone else (OWASP ASVS 6.3.8); an outdated hash is redone on success.
    */
   async authenticate(identifier: string, password: string): Promise<{ user: UserRow; rehashed: boolean } | undefined> {
-    refuseControlCharacters(identifier.includes("@") ? "email" : "username", identifier);
+    // LoginInput names its identifier `username`, whether it holds a name or an email.
+    refuseControlCharacters("username", identifier);
     refuseControlCharacters("password", password);
     const normalized = normalizePassword(password);
     const user = identifier.length <= 254 ? await this.users.findByLoginKey(identityKey(identifier)) : undefined;
