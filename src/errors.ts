@@ -71,6 +71,19 @@ const APOLLO_REQUEST_CODES = new Set([
 export const GENERIC_MESSAGE = "Internal server error";
 
 /**
+ * A refusal of the request itself (syntax, validation, limits, variables), raised before any
+ * resolver ran. Apollo wraps graphql-js's own error in these, so `originalError` is set; what
+ * tells them from a resolver's failure is that they carry no `path`, and that whatever they wrap
+ * is itself a GraphQLError (never a driver or runtime error whose message could leak).
+ */
+function isRequestError(error: unknown, code: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.path !== undefined) return false;
+  if (typeof code !== "string" || !APOLLO_REQUEST_CODES.has(code)) return false;
+  const inner = error.originalError;
+  return inner === undefined || inner === null || inner instanceof GraphQLError;
+}
+
+/**
  * Apollo's `formatError`: passes the closed set through, masks everything else (store and driver
  * messages included) as `INTERNAL_SERVER_ERROR` (OWASP ASVS 16.5.1). Development keeps the detail.
  */
@@ -78,8 +91,7 @@ export function createErrorFormatter(options: { exposeDetails: boolean; onUnexpe
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    const raisedByGraphql = error instanceof GraphQLError && error.originalError === undefined;
-    if (original instanceof AuthError || (raisedByGraphql && typeof code === "string" && APOLLO_REQUEST_CODES.has(code))) {
+    if (original instanceof AuthError || isRequestError(error, code)) {
       if (options.exposeDetails) return formatted;
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
