@@ -1,4 +1,5 @@
 import { ApolloArmor } from "@escape.tech/graphql-armor";
+import { GraphQLError, type ValidationContext } from "graphql";
 import type { Config } from "../config.js";
 
 export const MAX_DEPTH = 10;
@@ -8,17 +9,32 @@ export const MAX_TOKENS = 2000;
 export const MAX_DIRECTIVES = 50;
 
 /**
+ * graphql-armor prefixes its refusals with "Syntax Error:", which they are not. Reporting them on
+ * the validation context (rather than throwing) lets Apollo answer a 400 GRAPHQL_VALIDATION_FAILED.
+ */
+const report = [
+  (context: ValidationContext | null, error: GraphQLError) => {
+    context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, "")));
+  },
+];
+
+/**
  * Limits that refuse an abusive operation before any resolver runs (OWASP ASVS 4.3.1 and 4.3.2).
  * The token limit uses graphql-js's own parser option rather than graphql-armor's plugin, which
- * turns ordinary syntax errors into HTTP 500 on Apollo Server 5.
+ * turns ordinary syntax errors into HTTP 500 on Apollo Server 5. Apollo's own
+ * `maxRecursiveSelections` runs first; these rules run only on documents that pass it, so a
+ * fragment fan-out never reaches the cost walk.
  */
 export function graphqlLimits(config: Config) {
+  const rejection = { propagateOnRejection: false, onReject: report, exposeLimits: true };
   const armor = new ApolloArmor({
     maxTokens: { enabled: false },
-    maxDepth: { n: MAX_DEPTH, ignoreIntrospection: true, exposeLimits: true },
-    maxAliases: { n: MAX_ALIASES, exposeLimits: true },
-    costLimit: { maxCost: MAX_COST, exposeLimits: true },
-    maxDirectives: { n: MAX_DIRECTIVES, exposeLimits: true },
+    // The standard introspection query nests deeper than 10; it is exempt only where it is allowed.
+    maxDepth: { n: MAX_DEPTH, ignoreIntrospection: config.enableIntrospection, ...rejection },
+    maxAliases: { n: MAX_ALIASES, ...rejection },
+    costLimit: { maxCost: MAX_COST, ignoreIntrospection: config.enableIntrospection, ...rejection },
+    maxDirectives: { n: MAX_DIRECTIVES, ...rejection },
+    // Apollo's hideSchemaDetailsFromClientErrors does the same; both, so neither alone is load-bearing.
     blockFieldSuggestion: { enabled: config.isProduction },
   });
   const { plugins, validationRules } = armor.protect();
