@@ -27,6 +27,8 @@ import { AuthEvents } from "./events/auth-events.js";
 import { graphqlLimits } from "./graphql/graphql-limits.js";
 import { rateLimitStatusPlugin } from "./graphql/rate-limit-status-plugin.js";
 import { buildSchema } from "./graphql/schema.js";
+import { allowedMethods } from "./http/allowed-methods.js";
+import { answerClientErrorsWithJson } from "./http/client-errors.js";
 import { jsonErrorHandler, notFound } from "./http/json-errors.js";
 import { OriginPolicy } from "./http/origin-policy.js";
 import { requestLogging } from "./http/request-logging.js";
@@ -173,6 +175,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   app.use(
     config.graphqlPath,
+    allowedMethods(["GET", "POST", "OPTIONS"]),
     cors<cors.CorsRequest>({
       origin: (origin, callback) => callback(null, origin === undefined ? false : origins.isAllowed(origin)),
       credentials: true,
@@ -192,6 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
   app.use(notFound);
   app.use(jsonErrorHandler(logger));
+  if (options.httpServer) answerClientErrorsWithJson(options.httpServer, logger);
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
