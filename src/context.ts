@@ -30,7 +30,8 @@ export interface GraphQLContext {
   readonly services: Services;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_+/=-]*)$/;
+/** RFC 6750 §2.1 token syntax; the scheme name is case-insensitive (RFC 9110 §11.1). */
+const BEARER = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_+/=-]*)$/i;
 
 /**
  * Decodes `Authorization: Bearer` into a viewer, or records why it could not. It never throws: a

@@ -33,6 +33,12 @@ const ACCESS_TOKEN_TYPE = "at+jwt";
 /** A real token is under 1 KB; anything far larger is refused before any parsing work. */
 const MAX_TOKEN_LENGTH = 4096;
 const ROLES: ReadonlySet<string> = new Set<Role>(["USER", "ADMIN"]);
+/**
+ * The only header members our tokens carry. A token naming its own key (`jwk`, `jku`, `x5u`,
+ * `x5c`), changing how its signature is computed (`b64`) or demanding extensions (`crit`, which
+ * RFC 7515 §4.1.11 says must be refused when not understood) is not one of ours (RFC 8725 §3.10).
+ */
+const HEADER_MEMBERS: ReadonlySet<string> = new Set(["alg", "typ", "kid"]);
 
 export class AccessTokens {
   constructor(
@@ -78,8 +84,11 @@ export class AccessTokens {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload !== "object") return invalid;
     const { header } = decoded;
+    if (Object.keys(header).some((member) => !HEADER_MEMBERS.has(member))) return invalid;
     const typ = typeof header.typ === "string" ? header.typ.toLowerCase() : "";
     if (typ !== ACCESS_TOKEN_TYPE && typ !== `application/${ACCESS_TOKEN_TYPE}`) return invalid;
+    if (header.kid !== undefined && typeof header.kid !== "string") return invalid;
+    // The key comes from our fixed set by `kid`, never from the token; its algorithm is pinned.
     const key = header.kid === undefined ? this.keys.current : this.keys.byKid(header.kid);
     if (!key || header.alg !== key.algorithm) return invalid;
 
