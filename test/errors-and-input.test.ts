@@ -104,7 +104,11 @@ describe.each(STORES)("error codes and reasons on $name", (kind) => {
 
   it("lets a stale or garbage Authorization header never break signUp, login, refreshToken or logout", async () => {
     const expired = craftToken({ claims: { iat: 1_000, exp: 1_600 } });
-    for (const authorization of ["Bearer garbage", `Bearer ${expired}`, "Basic dXNlcjpwYXNzd29yZA==", "Bearer "]) {
+    const loggedOut = fixture.server.client();
+    await signUpUser(loggedOut);
+    await loggedOut.request(LOGOUT);
+    const revoked = `Bearer ${loggedOut.accessToken}`;
+    for (const authorization of ["Bearer garbage", `Bearer ${expired}`, revoked, "Basic dXNlcjpwYXNzd29yZA==", "Bearer "]) {
       const headers = { authorization };
       const client = fixture.server.client();
       const { username, password } = await signUpUser(fixture.server.client());
