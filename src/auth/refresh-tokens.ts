@@ -16,7 +16,8 @@ export interface ParsedRefreshToken {
   readonly mac: Buffer;
 }
 
-const FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
+// Canonical forms only (no leading zeros, no spare base64url bits), so one token has one spelling.
+const FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(0|[1-9]\d{0,8})\.([A-Za-z0-9_-]{43})$/;
 
 export class RefreshTokens {
   private readonly key: KeyObject;
@@ -37,7 +38,9 @@ export class RefreshTokens {
   static parse(token: string | undefined): ParsedRefreshToken | undefined {
     const match = typeof token === "string" ? FORMAT.exec(token) : null;
     if (!match) return undefined;
-    return { sessionId: match[1] as string, generation: Number(match[2]), mac: Buffer.from(match[3] as string, "base64url") };
+    const mac = Buffer.from(match[3] as string, "base64url");
+    if (mac.toString("base64url") !== match[3]) return undefined;
+    return { sessionId: match[1] as string, generation: Number(match[2]), mac };
   }
 
   /** Constant-time comparison (OWASP ASVS 11.2.4). */
