@@ -1,0 +1,139 @@
+import { createHmac, createSign, type KeyObject, randomUUID } from "node:crypto";
+import { expect } from "vitest";
+import { type GraphQLClient, type GraphQLResponse, ME, REFRESH } from "../support/graphql-client.js";
+import { signUpUser, type TestServer } from "../support/test-server.js";
+
+/**
+ * Tools for the attack suite: tokens crafted byte by byte (so each attack is exactly the one
+ * named, with no library normalising it away), and the checks every refused attack must pass.
+ */
+
+export const ISSUER = "https://auth.attack.test";
+export const AUDIENCE = "attack-test-api";
+/**
+ * Settings every attack server shares: production mode, as an attacker would meet it (no stack
+ * traces, no introspection, no development origins), and a known issuer and audience.
+ */
+export const ATTACK_ENV = { NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE } as const;
+
+export const b64url = (value: string | Buffer): string => Buffer.from(value).toString("base64url");
+export const segment = (value: unknown): string => b64url(JSON.stringify(value));
+
+export type Signer = (signingInput: string) => Buffer;
+
+export const hmacSigner =
+  (secret: string | Buffer): Signer =>
+  (input) =>
+    createHmac("sha256", secret).update(input).digest();
+
+export const rsaSigner =
+  (privateKey: KeyObject): Signer =>
+  (input) =>
+    createSign("sha256").update(input).sign(privateKey);
+
+/** JWS ES256 signatures are r || s, 64 bytes (RFC 7518 §3.4), not DER. */
+export const ecSigner =
+  (privateKey: KeyObject): Signer =>
+  (input) =>
+    createSign("sha256").update(input).sign({ key: privateKey, dsaEncoding: "ieee-p1363" });
+
+/** header.payload.signature from the given parts; `sign` undefined leaves the signature empty. */
+export function craftJwt(header: Record<string, unknown>, payload: Record<string, unknown>, sign?: Signer): string {
+  const input = `${segment(header)}.${segment(payload)}`;
+  return `${input}.${sign ? b64url(sign(input)) : ""}`;
+}
+
+/** Claims shaped like the API's own, for the given user and session. */
+export function claimsFor(victim: { sub: string; sid: string }, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    sub: victim.sub,
+    sid: victim.sid,
+    roles: ["USER"],
+    username: "victim",
+    email: "victim@example.com",
+    iat: now,
+    exp: now + 300,
+    iss: ISSUER,
+    aud: AUDIENCE,
+    jti: randomUUID(),
+    ...overrides,
+  };
+}
+
+/** The decoded parts of a real token the server issued. */
+export function partsOf(token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signature: string } {
+  const [header = "", payload = "", signature = ""] = token.split(".");
+  return {
+    header: JSON.parse(Buffer.from(header, "base64url").toString("utf8")),
+    payload: JSON.parse(Buffer.from(payload, "base64url").toString("utf8")),
+    signature,
+  };
+}
+
+const LEAK_MARKERS = [
+  /\bat [\w.<>]+ \(/, // a stack frame
+  /node_modules/,
+  /\.ts:\d+/,
+  /stacktrace/i,
+  /\bselect\b.*\bfrom\b/i,
+  /\binsert into\b/i,
+  /sqlite/i,
+  /postgres|relation "|syntax error at or near/i,
+  /kysely|better-sqlite3/i,
+  /<html|<!doctype/i,
+];
+
+/** No stack trace, no SQL, no driver name, no HTML in what the client sees (OWASP ASVS 16.5.1). */
+export function expectNoLeak(text: string): void {
+  for (const marker of LEAK_MARKERS) expect(text, `response leaks ${marker}`).not.toMatch(marker);
+}
+
+/** A refused request: a 4xx (or a 200 carrying a GraphQL error), JSON of the error shape, no leak. */
+export async function expectRefusedOverHttp(response: Response): Promise<{ status: number; code: string; body: any }> {
+  const text = await response.text();
+  expect(response.status, text.slice(0, 200)).toBeLessThan(500);
+  expect(response.headers.get("content-type") ?? "").toMatch(/^application\/(graphql-response\+)?json/);
+  expectNoLeak(text);
+  const body = JSON.parse(text);
+  expect(body.errors?.[0]?.message).toEqual(expect.any(String));
+  expect(body.errors?.[0]?.extensions?.code).toEqual(expect.any(String));
+  return { status: response.status, code: body.errors[0].extensions.code, body };
+}
+
+/** The same checks for a response read by the GraphQL client. */
+export function expectRefused(response: GraphQLResponse): { code?: string; reason?: string } {
+  expect(response.status).toBeLessThan(500);
+  expectNoLeak(JSON.stringify(response.body));
+  const error = response.body.errors?.[0];
+  expect(error?.extensions?.code, JSON.stringify(response.body).slice(0, 300)).toEqual(expect.any(String));
+  return { code: error?.extensions?.code, reason: error?.extensions?.reason };
+}
+
+/** A signed-up user whose session the attacks aim at. */
+export interface Victim {
+  readonly client: GraphQLClient;
+  readonly sub: string;
+  readonly sid: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export async function newVictim(server: TestServer): Promise<Victim> {
+  const client = server.client();
+  const { username, password, user } = await signUpUser(client);
+  const sid = String(partsOf(client.accessToken as string).payload.sid);
+  return { client, sub: user.id, sid, username, password };
+}
+
+/**
+ * The victim's session survived: its access token still reads `me` and its refresh cookie still
+ * rotates (the jar then holds the successor, so this can be called after every attack).
+ */
+export async function expectSessionIntact(victim: Victim): Promise<void> {
+  const me = await victim.client.request(ME);
+  expect(me.body.errors, "victim's access token stopped working").toBeUndefined();
+  const refreshed = await victim.client.request(REFRESH);
+  expect(refreshed.body.errors, "victim's refresh cookie stopped working").toBeUndefined();
+  victim.client.accessToken = refreshed.body.data.refreshToken.accessToken;
+}
