@@ -134,4 +134,21 @@ describe.each(STORES)("sessions on $name", (kind) => {
     expect(errorOf(await login(account.password))).toEqual({ code: "UNAUTHENTICATED", reason: "INVALID_CREDENTIALS" });
     expect((await login(newPassword)).body.errors).toBeUndefined();
   });
+
+  it("after changePassword the pre-change cookie is refused without ending the caller's session (guards against a second tab logging the user out as 'theft')", async () => {
+    const { account } = await signedInDevices(1);
+    const caller = fixture.server.client();
+    const res0 = await caller.request(LOGIN, { input: { username: account.username, password: account.password } });
+    caller.accessToken = res0.body.data?.login.accessToken;
+    const before = refreshCookieOf(fixture, caller) as string;
+    const res = await caller.request(CHANGE_PASSWORD, {
+      input: { currentPassword: account.password, newPassword: "another brand new passphrase" },
+    });
+    expect(res.body.errors).toBeUndefined();
+    caller.accessToken = res.body.data?.changePassword.accessToken;
+
+    const stale = await refreshWith(fixture, before);
+    expect(errorOf(stale)).toEqual({ code: "UNAUTHENTICATED", reason: "REFRESH_INVALID" });
+    await expectAlive(caller, "caller after a stale-cookie refresh");
+  });
 });

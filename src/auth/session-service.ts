@@ -10,6 +10,12 @@ import type { RevokeReason, SessionRepository } from "./session-repository.js";
 import type { SessionRevocations } from "./session-revocations.js";
 
 /** A session together with the refresh token the client must hold next. */
+/**
+ * `parent_valid_until` of a session whose previous token was retired on purpose (password change):
+ * presented again it is refused, but not as theft, since the owner's other tabs may still hold it.
+ */
+const PARENT_RETIRED = 0;
+
 export interface RotatedSession {
   readonly session: SessionRow;
   readonly refreshToken: string;
@@ -46,7 +52,7 @@ export class SessionService {
       last_used_at: now,
       expires_at: Math.min(now + this.settings.idleTtlMs, absoluteExpiresAt),
       absolute_expires_at: absoluteExpiresAt,
-      parent_valid_until: 0,
+      parent_valid_until: PARENT_RETIRED,
       revoked_at: null,
       revoked_reason: null,
       user_agent: truncate(client.userAgent, 512),
@@ -128,11 +134,16 @@ export class SessionService {
     const session = await this.sessions.find(sessionId);
     if (!session || session.user_id !== userId || !this.isLive(session, now)) throw AuthError.unauthenticated("SESSION_REVOKED");
     const expiresAt = Math.min(now + this.settings.idleTtlMs, session.absolute_expires_at);
-    const change = { expiresAt, parentValidUntil: 0, userAgent: truncate(client.userAgent, 512), ipAddress: truncate(client.ip, 64) };
+    const change = {
+      expiresAt,
+      parentValidUntil: PARENT_RETIRED,
+      userAgent: truncate(client.userAgent, 512),
+      ipAddress: truncate(client.ip, 64),
+    };
     if (!(await this.sessions.advance(session.id, session.generation, now, change))) throw AuthError.unauthenticated("SESSION_REVOKED");
     const generation = session.generation + 1;
     return {
-      session: { ...session, generation, expires_at: expiresAt, last_used_at: now, parent_valid_until: 0 },
+      session: { ...session, generation, expires_at: expiresAt, last_used_at: now, parent_valid_until: PARENT_RETIRED },
       refreshToken: this.tokens.mint(session.id, generation, session.seed),
     };
   }
@@ -164,7 +175,9 @@ export class SessionService {
       await this.events.record({ type: "refresh_reuse_concurrent", userId: session.user_id, sessionId: session.id, ...client });
       return { session, refreshToken: this.tokens.mint(session.id, session.generation, session.seed) };
     }
-    if (generation === session.generation) throw AuthError.unauthenticated("REFRESH_INVALID");
+    if (generation === session.generation || (isParent && session.parent_valid_until === PARENT_RETIRED)) {
+      throw AuthError.unauthenticated("REFRESH_INVALID");
+    }
     // RFC 9700 §4.14.2: a replayed, already-rotated token means it leaked; end the whole session.
     if (await this.sessions.revoke(session.id, now, "reuse")) await this.revocations.announce([session.id], now);
     await this.events.record({
