@@ -25,6 +25,7 @@ import { createContextBuilder, type GraphQLContext, type Services } from "./cont
 import { createErrorFormatter } from "./errors.js";
 import { AuthEvents } from "./events/auth-events.js";
 import { graphqlLimits } from "./graphql/graphql-limits.js";
+import { InFlightOperations } from "./graphql/in-flight-plugin.js";
 import { rateLimitStatusPlugin } from "./graphql/rate-limit-status-plugin.js";
 import { buildSchema } from "./graphql/schema.js";
 import { allowedMethods } from "./http/allowed-methods.js";
@@ -113,7 +114,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const origins = new OriginPolicy(config);
   const services: Services = { auth, users, sessions, refreshCookie: new RefreshCookie(config.cookie), origins, clock };
 
+  const inFlight = new InFlightOperations();
   const plugins: ApolloServerPlugin<GraphQLContext>[] = [
+    inFlight.plugin(),
     config.isProduction
       ? ApolloServerPluginLandingPageDisabled()
       : // Sandbox sends requests from this page's origin with credentials, so refreshToken works there.
@@ -201,6 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const stop = () =>
     (stopped ??= (async () => {
       await apollo.stop();
+      await inFlight.idle(10_000);
       await revocations.close();
       await limits.close();
       redis?.disconnect();

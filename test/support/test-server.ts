@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type App, createApp } from "../../src/app.js";
+import type { PasswordHasher } from "../../src/auth/password-hasher.js";
 import type { Clock } from "../../src/clock.js";
 import type { Logger } from "../../src/logger.js";
 import { GraphQLClient, SIGN_UP } from "./graphql-client.js";
@@ -21,6 +22,7 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   clock?: Clock;
   logger?: Logger;
+  hasher?: PasswordHasher;
 }): Promise<TestServer> {
   const config = testConfig({ DATABASE_URL: options.databaseUrl, ...options.env });
   const server = createServer();
@@ -28,6 +30,7 @@ export async function startTestServer(options: {
     httpServer: server,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.hasher ? { hasher: options.hasher } : {}),
   });
   server.on("request", app.express);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
