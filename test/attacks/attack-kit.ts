@@ -137,3 +137,16 @@ export async function expectSessionIntact(victim: Victim): Promise<void> {
   expect(refreshed.body.errors, "victim's refresh cookie stopped working").toBeUndefined();
   victim.client.accessToken = refreshed.body.data.refreshToken.accessToken;
 }
+
+/** Rows in each table: unchanged counts show that a refused request reached no resolver. */
+export async function storeCounts(server: TestServer): Promise<{ users: number; sessions: number; events: number }> {
+  const { db } = server.app.store;
+  const count = async (table: "users" | "sessions" | "auth_events") =>
+    Number((await db.selectFrom(table).select(db.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  return { users: await count("users"), sessions: await count("sessions"), events: await count("auth_events") };
+}
+
+/** POSTs a raw body to /graphql, exactly as given. */
+export function postRaw(server: TestServer, body: BodyInit, headers: Record<string, string> = { "content-type": "application/json" }) {
+  return fetch(`${server.url}/graphql`, { method: "POST", headers, body });
+}
