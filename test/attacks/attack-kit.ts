@@ -147,6 +147,10 @@ export async function storeCounts(server: TestServer): Promise<{ users: number; 
 }
 
 /** POSTs a raw body to /graphql, exactly as given. */
-export function postRaw(server: TestServer, body: BodyInit, headers: Record<string, string> = { "content-type": "application/json" }) {
+export function postRaw(
+  server: TestServer,
+  body: NonNullable<RequestInit["body"]>,
+  headers: Record<string, string> = { "content-type": "application/json" },
+) {
   return fetch(`${server.url}/graphql`, { method: "POST", headers, body });
 }

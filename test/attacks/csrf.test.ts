@@ -100,7 +100,7 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
       const json = JSON.stringify({ query: operation });
       const form = new FormData();
       form.set("query", operation);
-      const bodies: { type?: string; body: BodyInit }[] = [
+      const bodies: { type?: string; body: NonNullable<RequestInit["body"]> }[] = [
         { type: "text/plain", body: json },
         { type: "text/plain;charset=UTF-8", body: json },
         { type: "application/x-www-form-urlencoded", body: new URLSearchParams({ query: operation }).toString() },
@@ -122,7 +122,10 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
 
   it("refuses mutations sent with GET, with or without a preflight header (ASVS 3.5.2)", async () => {
     for (const query of [LOGOUT, REFRESH]) {
-      for (const headers of [{}, { "apollo-require-preflight": "true" }, { "content-type": "application/json" }]) {
+      for (const headers of [{}, { "apollo-require-preflight": "true" }, { "content-type": "application/json" }] as Record<
+        string,
+        string
+      >[]) {
         const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}`, {
           headers: { ...headers, cookie: victim.client.cookieHeader() },
         });

@@ -26,7 +26,7 @@ describe.each(STORES)("abusive operations on $name", (kind) => {
     await store?.drop();
   });
 
-  async function expectRefusedBeforeResolvers(body: BodyInit, headers?: Record<string, string>) {
+  async function expectRefusedBeforeResolvers(body: NonNullable<RequestInit["body"]>, headers?: Record<string, string>) {
     const before = await storeCounts(server);
     const refused = await expectRefusedOverHttp(await postRaw(server, body, headers));
     expect(refused.status).toBeGreaterThanOrEqual(400);
