@@ -1,0 +1,122 @@
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, EXAMPLE_SECRETS, loadConfig } from "../../src/config.js";
+import { GENERIC_MESSAGE } from "../../src/errors.js";
+import { createLogger } from "../../src/logger.js";
+import { LOGIN, ME, REFRESH } from "../support/graphql-client.js";
+import { STORES, type TestStore } from "../support/stores.js";
+import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from "../support/test-config.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { ATTACK_ENV, expectNoLeak, expectRefused, expectRefusedOverHttp, newVictim, postRaw, type Victim } from "./attack-kit.js";
+
+const STRONG = { ACCESS_TOKEN_SECRET: TEST_ACCESS_SECRET, REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET };
+
+/** What `NODE_ENV=production npm start` would make of this environment: the problems, or none. */
+function productionProblems(env: Record<string, string | undefined>): string[] {
+  const dataDir = mkdtempSync(join(tmpdir(), "auth-prod-"));
+  try {
+    loadConfig({ NODE_ENV: "production", ...env }, { dataDir, warn: () => {} });
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  } finally {
+    // Production never generates or reads development secrets.
+    expect(readdirSync(dataDir)).toEqual([]);
+  }
+}
+
+describe("production start with weak secrets (ASVS 13.3.1, NIST SP 800-63B §3.1.1.2)", () => {
+  it("starts with strong secrets (control for the refusals below)", () => {
+    expect(productionProblems(STRONG)).toEqual([]);
+  });
+
+  it("refuses missing secrets, naming each one", () => {
+    const problems = productionProblems({});
+    expect(problems.some((p) => p.startsWith("ACCESS_TOKEN_SECRET: missing"))).toBe(true);
+    expect(problems.some((p) => p.startsWith("REFRESH_TOKEN_SECRET: missing"))).toBe(true);
+  });
+
+  it("refuses secrets shorter than 32 bytes, counted in bytes", () => {
+    const problems = productionProblems({ ACCESS_TOKEN_SECRET: "x".repeat(31), REFRESH_TOKEN_SECRET: "short" });
+    expect(problems.filter((p) => /shorter than 32 bytes/.test(p))).toHaveLength(2);
+  });
+
+  it("refuses the example values from .env.example", () => {
+    const problems = productionProblems({ ...EXAMPLE_SECRETS });
+    expect(problems.filter((p) => /example value/.test(p))).toHaveLength(2);
+  });
+
+  it("refuses a weak previous HS256 secret kept for rotation", () => {
+    expect(productionProblems({ ...STRONG, ACCESS_TOKEN_PREVIOUS_SECRETS: "old" }).join("\n")).toMatch(/ACCESS_TOKEN_PREVIOUS_SECRETS/);
+  });
+
+  it("refuses ES256 and RS256 without a private key", () => {
+    for (const algorithm of ["ES256", "RS256"]) {
+      expect(productionProblems({ ...STRONG, JWT_ALGORITHM: algorithm }).join("\n")).toMatch(/^JWT_PRIVATE_KEY: missing/m);
+    }
+  });
+});
+
+describe.each(STORES)("production mode answers on $name (ASVS 16.5.1, 13.4.2)", (kind) => {
+  let store: TestStore;
+  let server: TestServer;
+  let victim: Victim;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    store = await kind.create();
+    const logger = createLogger("error", { write: (line: string) => void logLines.push(line) });
+    server = await startTestServer({ databaseUrl: store.url, env: ATTACK_ENV, logger });
+    victim = await newVictim(server);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await store?.drop();
+  });
+
+  it("answers a syntax error with 400 GRAPHQL_PARSE_FAILED and no stack", async () => {
+    const refused = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query: "{ me " })));
+    expect(refused).toMatchObject({ status: 400, code: "GRAPHQL_PARSE_FAILED" });
+    expect(refused.body.errors[0].extensions.stacktrace).toBeUndefined();
+  });
+
+  it("keeps introspection and field suggestions off", async () => {
+    for (const query of ["{ __schema { types { name } } }", '{ __type(name: "User") { fields { name } } }']) {
+      const refused = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query })));
+      expect(refused).toMatchObject({ status: 400, code: "GRAPHQL_VALIDATION_FAILED" });
+    }
+    const typo = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query: "{ mee { id } }" })));
+    expect(JSON.stringify(typo.body)).not.toMatch(/Did you mean/);
+  });
+
+  it("serves no Sandbox landing page to a browser", async () => {
+    const response = await fetch(`${server.url}/graphql`, { headers: { accept: "text/html" } });
+    const text = await response.text();
+    expect(response.headers.get("content-type") ?? "").not.toMatch(/html/);
+    expect(text).not.toMatch(/<html|sandbox|apollographql\.com/i);
+    expect(response.headers.get("x-powered-by")).toBeNull();
+  });
+
+  it("masks a store failure as INTERNAL_SERVER_ERROR with the generic message, the detail only in the log", async () => {
+    const { db } = server.app.store;
+    await sql`drop table sessions`.execute(db);
+    for (const [query, variables, token] of [
+      [LOGIN, { input: { username: victim.username, password: victim.password } }, undefined],
+      [REFRESH, undefined, ""],
+      [ME, undefined, victim.client.accessToken],
+    ] as const) {
+      const response = await victim.client.request(query, variables, token === undefined ? {} : { token });
+      const text = JSON.stringify(response.body);
+      expectNoLeak(text);
+      expect(text).not.toMatch(/sessions|no such table|does not exist/i);
+      if (query === ME) continue; // me reads only users, which is still there
+      expect(expectRefused(response).code, query).toBe("INTERNAL_SERVER_ERROR");
+      expect(response.body.errors?.[0]?.message).toBe(GENERIC_MESSAGE);
+    }
+    expect(logLines.join("\n")).toMatch(/no such table|does not exist/);
+  });
+});
