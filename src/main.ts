@@ -1,29 +1,42 @@
-import { createServer } from "node:http";
-import { createApp } from "./app.js";
-import { type Config, ConfigError, loadConfig } from "./config.js";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type App, createApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
+
+/** One line per problem, each naming its variable; the process then exits 1. */
+function reportConfigError(error: ConfigError): never {
+  for (const line of error.problems) console.error(`config error: ${line}`);
+  process.exit(1);
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
 
 /** Reads the configuration, builds the app, listens, and owns a graceful shutdown. */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const line of error.problems) console.error(`config error: ${line}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const httpServer = createServer();
-  const app = await createApp(config, { logger, httpServer });
+  const app: App = await createApp(config, { logger, httpServer });
   httpServer.on("request", app.express);
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
-  const address = httpServer.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
+  let address: AddressInfo;
+  try {
+    address = await listen(httpServer, config.port, config.host);
+  } catch (error) {
+    await app.stop().catch(() => {});
+    throw error;
+  }
+  // The port actually bound, so PORT=0 (the OS picks) prints where the server really is.
   const shownHost = config.host === "127.0.0.1" || config.host === "::1" ? "localhost" : config.host;
-  logger.info({ env: config.env, store: app.store.dialect }, `serving http://${shownHost}:${port}${config.graphqlPath}`);
+  logger.info({ env: config.env, store: app.store.dialect }, `serving http://${shownHost}:${address.port}${config.graphqlPath}`);
 
   // Apollo's own signal handling re-raises the signal (exit 143); we drain and exit 0 instead.
   let stopping = false;
@@ -46,6 +59,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? `startup failed: ${error.message}` : "startup failed");
+  // Bad key material is found while the app builds its signing keys; it is a config error too.
+  if (error instanceof ConfigError) reportConfigError(error);
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  console.error(`startup failed: ${message}`);
   process.exit(1);
 });
