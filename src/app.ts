@@ -136,10 +136,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     csrfPrevention: true,
     introspection: config.enableIntrospection,
     hideSchemaDetailsFromClientErrors: config.isProduction,
-    includeStacktraceInErrorResponses: !config.isProduction,
+    // The contract: no stack trace or internal message leaves the server outside development.
+    includeStacktraceInErrorResponses: config.env === "development",
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
-      exposeDetails: !config.isProduction,
+      exposeDetails: config.env === "development",
       onUnexpected: (error) => logger.error({ err: error }, "unexpected error in GraphQL operation"),
     }),
   });
