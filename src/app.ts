@@ -81,7 +81,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         commandTimeout: 1_000,
       })
     : undefined;
-  redis?.on("error", (error) => logger.warn({ err: error }, "redis connection problem"));
+  // One line per outage rather than one per reconnect attempt.
+  let redisHealthy = true;
+  redis?.on("ready", () => {
+    redisHealthy = true;
+  });
+  redis?.on("error", (error) => {
+    if (redisHealthy) logger.warn({ err: error }, "redis connection problem; rate limits use per-process insurance until it returns");
+    redisHealthy = false;
+  });
 
   try {
     await migrateToLatest(store.db, store.dialect);

@@ -12,7 +12,7 @@ const WRONG = "definitely not the password";
 /** Each backend the limits run on: memory always, Redis (shared by instances) when configured. */
 const BACKENDS = [
   { name: "memory", redisUrl: undefined, available: true },
-  { name: "Redis", redisUrl: TEST_REDIS_URL, available: !!TEST_REDIS_URL },
+  { name: "Redis (needs TEST_REDIS_URL)", redisUrl: TEST_REDIS_URL, available: !!TEST_REDIS_URL },
 ] as const;
 
 function login(client: GraphQLClient, username: string, password: string, headers?: Record<string, string>) {
@@ -211,7 +211,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-describe.skipIf(!TEST_REDIS_URL)("brute-force limits shared through Redis", () => {
+describe.skipIf(!TEST_REDIS_URL)("brute-force limits shared through Redis (needs TEST_REDIS_URL)", () => {
   const start = serversFor(TEST_REDIS_URL);
 
   it("counts failures on one instance towards the block on another, and keeps them in Redis under the deployment's prefix", async () => {

@@ -77,14 +77,19 @@ interface Topology {
 }
 
 const TOPOLOGIES: readonly Topology[] = [
-  { name: "PostgreSQL LISTEN/NOTIFY", kind: POSTGRES, redisUrl: undefined, available: POSTGRES !== undefined },
+  { name: "PostgreSQL LISTEN/NOTIFY (needs TEST_DATABASE_URL)", kind: POSTGRES, redisUrl: undefined, available: POSTGRES !== undefined },
   {
-    name: "Redis pub/sub over PostgreSQL",
+    name: "Redis pub/sub over PostgreSQL (needs TEST_DATABASE_URL and TEST_REDIS_URL)",
     kind: POSTGRES,
     redisUrl: TEST_REDIS_URL,
     available: POSTGRES !== undefined && !!TEST_REDIS_URL,
   },
-  { name: "Redis pub/sub over one SQLite file", kind: SQLITE, redisUrl: TEST_REDIS_URL, available: !!TEST_REDIS_URL },
+  {
+    name: "Redis pub/sub over one SQLite file (needs TEST_REDIS_URL)",
+    kind: SQLITE,
+    redisUrl: TEST_REDIS_URL,
+    available: !!TEST_REDIS_URL,
+  },
 ];
 
 for (const topology of TOPOLOGIES) {

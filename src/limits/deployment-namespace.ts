@@ -18,8 +18,9 @@ function storeIdentity(databaseUrl: string): string {
     return `sqlite:${hostname()}:${resolve(databaseUrl.slice("sqlite:".length))}`;
   }
   const url = new URL(databaseUrl);
-  // The user matters: PostgreSQL's default search_path starts with "$user". The password does not,
-  // and must not leak into a name other systems can read.
-  const options = url.searchParams.get("options") ?? "";
-  return `postgres:${url.username}@${url.hostname}:${url.port || "5432"}${url.pathname}?${options}`;
+  // The user matters: PostgreSQL's default search_path starts with "$user". So do parameters such
+  // as `options=-c search_path=…` or a socket `host`. Passwords do not, and must not leak into a
+  // name other systems can read.
+  const params = [...url.searchParams].filter(([key]) => !/pass/i.test(key)).sort(([a], [b]) => a.localeCompare(b));
+  return `postgres:${url.username}@${url.hostname}:${url.port || "5432"}${url.pathname}?${new URLSearchParams(params)}`;
 }
