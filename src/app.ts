@@ -30,6 +30,7 @@ import { rateLimitStatusPlugin } from "./graphql/rate-limit-status-plugin.js";
 import { buildSchema } from "./graphql/schema.js";
 import { allowedMethods } from "./http/allowed-methods.js";
 import { answerClientErrorsWithJson } from "./http/client-errors.js";
+import { contentTypeCheck } from "./http/content-type-check.js";
 import { jsonErrorHandler, notFound } from "./http/json-errors.js";
 import { OriginPolicy } from "./http/origin-policy.js";
 import { requestLogging } from "./http/request-logging.js";
@@ -188,6 +189,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.use(
     config.graphqlPath,
     allowedMethods(["GET", "POST", "OPTIONS"]),
+    contentTypeCheck,
     cors<cors.CorsRequest>({
       origin: (origin, callback) => callback(null, origin === undefined ? false : origins.isAllowed(origin)),
       credentials: true,

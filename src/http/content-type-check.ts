@@ -1,0 +1,21 @@
+import type { RequestHandler } from "express";
+import { errorBody } from "./json-errors.js";
+
+// RFC 9110 §8.3.1 media-type = type "/" subtype parameters, with §5.6.2 tokens and §5.6.4 quoted strings.
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const QUOTED = '"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"';
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED}))?)*[ \\t]*$`);
+
+/**
+ * Refuses a Content-Type that does not parse, instead of letting lenient parsers guess what it
+ * meant (`application/json;;;=` would otherwise be read as JSON). What a type means is decided
+ * later: body-parser reads JSON, Apollo's CSRF prevention refuses the types a form can send.
+ */
+export const contentTypeCheck: RequestHandler = (req, res, next) => {
+  const type = req.headers["content-type"];
+  if (type === undefined || MEDIA_TYPE.test(type)) {
+    next();
+    return;
+  }
+  res.status(400).json(errorBody("Malformed Content-Type header", "BAD_REQUEST"));
+};
