@@ -1,0 +1,14 @@
+import { loadStoreConfig } from "../config.js";
+import { migrateToLatest } from "../store/migrations.js";
+import { describeStore, parseFlags, runCli, withStore } from "./cli-support.js";
+
+/** `npm run migrate`: brings the store at DATABASE_URL up to date, for deployments that migrate before starting. */
+runCli("migrate", async () => {
+  parseFlags(process.argv.slice(2), [], "usage: npm run migrate (the store is DATABASE_URL)");
+  const { databaseUrl } = loadStoreConfig();
+  await withStore(databaseUrl, async (store) => {
+    const applied = await migrateToLatest(store.db, store.dialect);
+    const where = describeStore(databaseUrl);
+    console.log(applied.length > 0 ? `applied ${applied.join(", ")} to ${where}` : `nothing to apply; ${where} is up to date`);
+  });
+});
