@@ -1,23 +1,22 @@
 import type { RequestHandler } from "express";
-import type { Logger } from "pino";
+import { type Logger, withRequestId } from "../logger.js";
 
-/** One line per request: method, path, status, time, request id. No headers, bodies or queries. */
+/**
+ * One line per request: method, path, status, time, request id. No headers, bodies or query
+ * strings (a GET query may carry variables). The rest of the request runs in the request id's
+ * scope, so the app's other log lines carry it too.
+ */
 export function requestLogging(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    const requestId = String(req.headers["x-request-id"] ?? "");
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info(
-        {
-          requestId: req.headers["x-request-id"],
-          method: req.method,
-          path: req.originalUrl.split("?")[0],
-          status: res.statusCode,
-          ms: Math.round(ms * 10) / 10,
-        },
+        { requestId, method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         "request",
       );
     });
-    next();
+    withRequestId(requestId, next);
   };
 }

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logger.js";
+import { CHANGE_PASSWORD, type GraphQLResponse, LOGOUT, ME, REFRESH, SIGN_UP } from "./support/graphql-client.js";
+import { STORES, type TestStore } from "./support/stores.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+const PASSWORD = "logged flow passphrase 4521";
+const NEW_PASSWORD = "replacement passphrase 9173";
+const WRONG_PASSWORD = "wrong guess passphrase 3388";
+
+/**
+ * What the server writes to its log while a whole session runs, at the chattiest levels: request
+ * ids on every request, and never a password, access token or refresh token (OWASP ASVS 16.2.1,
+ * 16.2.5), whether the secret came in variables, inline in the query, or in a header or cookie.
+ */
+describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ level, kind }))))(
+  "logs at $level on $kind.name",
+  ({ level, kind }) => {
+    let store: TestStore;
+    let server: TestServer;
+    const lines: string[] = [];
+    const secrets = new Set<string>([PASSWORD, NEW_PASSWORD, WRONG_PASSWORD]);
+    const responses: { name: string; response: GraphQLResponse }[] = [];
+
+    beforeAll(async () => {
+      store = await kind.create();
+      const logger = createLogger(level, { write: (line: string) => void lines.push(line) });
+      server = await startTestServer({ databaseUrl: store.url, logger });
+
+      const client = server.client();
+      const step = async (name: string, run: () => Promise<GraphQLResponse>) => {
+        const response = await run();
+        responses.push({ name, response });
+        const payload = Object.values(response.body.data ?? {})[0] as { accessToken?: string } | undefined;
+        if (payload?.accessToken) client.accessToken = payload.accessToken;
+        if (client.accessToken) secrets.add(client.accessToken);
+        for (const value of client.cookies.values()) secrets.add(value);
+        return response;
+      };
+      const username = `logged_${Date.now()}`;
+      await step("signUp", () => client.request(SIGN_UP, { input: { username, email: `${username}@example.com`, password: PASSWORD } }));
+      await step("me", () => client.request(ME));
+      await step("refresh", () => client.request(REFRESH));
+      // The password inline in the document, not in variables: the query text must not be logged either.
+      await step("bad login", () =>
+        server.client().request(`mutation { login(input: {username: "${username}", password: "${WRONG_PASSWORD}"}) { accessToken } }`),
+      );
+      await step("changePassword", () =>
+        client.request(CHANGE_PASSWORD, { input: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD } }),
+      );
+      await step("logout", () => client.request(LOGOUT));
+      // A stale token and cookie after logout: refused, and the refusal is logged without them.
+      await step("refresh after logout", () =>
+        client.request(REFRESH, undefined, { cookie: [...secrets].map((s, i) => `c${i}=${s}`).join("; ") }),
+      );
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await store?.drop();
+    });
+
+    it("ran the whole flow, so the log had every secret to leak (control)", () => {
+      expect(responses.map(({ name, response }) => [name, response.body.errors === undefined])).toEqual([
+        ["signUp", true],
+        ["me", true],
+        ["refresh", true],
+        ["bad login", false],
+        ["changePassword", true],
+        ["logout", true],
+        ["refresh after logout", false],
+      ]);
+      // Two passwords, three access tokens, three refresh cookies at least.
+      expect(secrets.size).toBeGreaterThanOrEqual(9);
+      expect(lines.length).toBeGreaterThan(responses.length);
+    });
+
+    it("writes no password, access token or refresh token, nor a token's signature alone", () => {
+      const log = lines.join("");
+      for (const secret of secrets) {
+        expect(log.includes(secret), `${secret.slice(0, 12)}… reached the log`).toBe(false);
+        const tail = secret.split(".").at(-1) as string;
+        if (tail.length >= 20) expect(log.includes(tail)).toBe(false);
+      }
+    });
+
+    it("tags the request line and the app's own lines with the response's X-Request-Id", () => {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      for (const { name, response } of responses) {
+        const requestId = response.headers.get("x-request-id");
+        expect(requestId, name).toMatch(/^[0-9a-f-]{36}$/);
+        const mine = parsed.filter((entry) => entry.requestId === requestId);
+        expect(
+          mine.some((entry) => entry.msg === "request"),
+          name,
+        ).toBe(true);
+      }
+      const badLoginId = responses.find(({ name }) => name === "bad login")?.response.headers.get("x-request-id");
+      expect(parsed.some((entry) => entry.event === "login_failed" && entry.requestId === badLoginId)).toBe(true);
+    });
+
+    it("ignores a client-chosen X-Request-Id, so clients cannot forge log entries (ASVS 16.4.1)", async () => {
+      const response = await fetch(`${server.url}/healthz`, { headers: { "x-request-id": "client-chosen-id" } });
+      expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(lines.join("")).not.toContain("client-chosen-id");
+    });
+  },
+);
