@@ -90,7 +90,7 @@ describe.each(STORES)("control characters in every input on $name", (kind) => {
     await expectSessionIntact(victim);
   });
 
-  it("refuses a NUL in the document, the operation name and a variable's name as 4xx request errors", async () => {
+  it("refuses a NUL in the document, the operation name and a variable's name as 4xx request errors (ASVS 2.2.1)", async () => {
     for (const body of [
       { query: "{ __typename\u0000 }" },
       { query: "query A { __typename }", operationName: "A\u0000" },

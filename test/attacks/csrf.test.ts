@@ -57,7 +57,7 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
     await expectSessionIntact(victim);
   });
 
-  it("lets a request without Origin (curl, a server) and a same-origin browser request through", async () => {
+  it("lets a request without Origin (curl, a server) and a same-origin browser request through (ASVS 3.5.3, the API contract)", async () => {
     const plain = await asVictim(REFRESH, {});
     expect(plain.body.errors).toBeUndefined();
     const sameOrigin = await asVictim(REFRESH, { "sec-fetch-site": "same-origin" });
@@ -120,7 +120,7 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
     await expectSessionIntact(victim);
   });
 
-  it("refuses mutations sent with GET, with or without a preflight header (ASVS 3.5.2)", async () => {
+  it("refuses mutations sent with GET, with or without a preflight header (ASVS 3.5.3)", async () => {
     for (const query of [LOGOUT, REFRESH]) {
       for (const headers of [{}, { "apollo-require-preflight": "true" }, { "content-type": "application/json" }] as Record<
         string,
@@ -137,7 +137,7 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
     await expectSessionIntact(victim);
   });
 
-  it("refuses a login posted cross-site as text/plain, so no session is planted in the victim's browser (login CSRF)", async () => {
+  it("refuses a login posted cross-site as text/plain, so no session is planted in the victim's browser (login CSRF, ASVS 3.5.2)", async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "text/plain", origin: EVIL_ORIGIN },

@@ -34,34 +34,34 @@ describe("production start with weak secrets (ASVS 13.3.1, NIST SP 800-63B §3.1
     expect(productionProblems(STRONG)).toEqual([]);
   });
 
-  it("refuses missing secrets, naming each one", () => {
+  it("refuses missing secrets, naming each one (ASVS 13.3.1)", () => {
     const problems = productionProblems({});
     expect(problems.some((p) => p.startsWith("ACCESS_TOKEN_SECRET: missing"))).toBe(true);
     expect(problems.some((p) => p.startsWith("REFRESH_TOKEN_SECRET: missing"))).toBe(true);
   });
 
-  it("refuses secrets shorter than 32 bytes, counted in bytes", () => {
+  it("refuses secrets shorter than 32 bytes, counted in bytes (RFC 7518 §3.2)", () => {
     const problems = productionProblems({ ACCESS_TOKEN_SECRET: "x".repeat(31), REFRESH_TOKEN_SECRET: "short" });
     expect(problems.filter((p) => /shorter than 32 bytes/.test(p))).toHaveLength(2);
   });
 
-  it("refuses the example values from .env.example", () => {
+  it("refuses the example values from .env.example (ASVS 13.3.1)", () => {
     const problems = productionProblems({ ...EXAMPLE_SECRETS });
     expect(problems.filter((p) => /example value/.test(p))).toHaveLength(2);
   });
 
-  it("refuses a weak previous HS256 secret kept for rotation", () => {
+  it("refuses a weak previous HS256 secret kept for rotation (RFC 7518 §3.2)", () => {
     expect(productionProblems({ ...STRONG, ACCESS_TOKEN_PREVIOUS_SECRETS: "old" }).join("\n")).toMatch(/ACCESS_TOKEN_PREVIOUS_SECRETS/);
   });
 
-  it("refuses ES256 and RS256 without a private key", () => {
+  it("refuses ES256 and RS256 without a private key (ASVS 13.3.1)", () => {
     for (const algorithm of ["ES256", "RS256"]) {
       expect(productionProblems({ ...STRONG, JWT_ALGORITHM: algorithm }).join("\n")).toMatch(/^JWT_PRIVATE_KEY: missing/m);
     }
   });
 });
 
-describe.each(STORES)("production mode answers on $name (ASVS 16.5.1, 13.4.2)", (kind) => {
+describe.each(STORES)("production mode answers on $name", (kind) => {
   let store: TestStore;
   let server: TestServer;
   let victim: Victim;
@@ -78,13 +78,13 @@ describe.each(STORES)("production mode answers on $name (ASVS 16.5.1, 13.4.2)", 
     await store?.drop();
   });
 
-  it("answers a syntax error with 400 GRAPHQL_PARSE_FAILED and no stack", async () => {
+  it("answers a syntax error with 400 GRAPHQL_PARSE_FAILED and no stack (ASVS 16.5.1)", async () => {
     const refused = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query: "{ me " })));
     expect(refused).toMatchObject({ status: 400, code: "GRAPHQL_PARSE_FAILED" });
     expect(refused.body.errors[0].extensions.stacktrace).toBeUndefined();
   });
 
-  it("keeps introspection and field suggestions off", async () => {
+  it("keeps introspection and field suggestions off (ASVS 4.3.2)", async () => {
     for (const query of ["{ __schema { types { name } } }", '{ __type(name: "User") { fields { name } } }']) {
       const refused = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query })));
       expect(refused).toMatchObject({ status: 400, code: "GRAPHQL_VALIDATION_FAILED" });
@@ -93,7 +93,7 @@ describe.each(STORES)("production mode answers on $name (ASVS 16.5.1, 13.4.2)", 
     expect(JSON.stringify(typo.body)).not.toMatch(/Did you mean/);
   });
 
-  it("serves no Sandbox landing page to a browser", async () => {
+  it("serves no Sandbox landing page to a browser (ASVS 13.4.2)", async () => {
     const response = await fetch(`${server.url}/graphql`, { headers: { accept: "text/html" } });
     const text = await response.text();
     expect(response.headers.get("content-type") ?? "").not.toMatch(/html/);
@@ -101,7 +101,7 @@ describe.each(STORES)("production mode answers on $name (ASVS 16.5.1, 13.4.2)", 
     expect(response.headers.get("x-powered-by")).toBeNull();
   });
 
-  it("masks a store failure as INTERNAL_SERVER_ERROR with the generic message, the detail only in the log", async () => {
+  it("masks a store failure as INTERNAL_SERVER_ERROR with the generic message, the detail only in the log (ASVS 16.5.1)", async () => {
     const { db } = server.app.store;
     await sql`drop table sessions`.execute(db);
     for (const [query, variables, token] of [
