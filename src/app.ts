@@ -117,7 +117,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config.refresh,
     clock,
   );
-  const users = new UserService(new UserRepository(store.db), options.hasher ?? createPasswordHasher(), clock, config.passwordMinLength);
+  const hasher = options.hasher ?? createPasswordHasher();
+  await hasher.warmUp();
+  const users = new UserService(new UserRepository(store.db), hasher, clock, config.passwordMinLength);
   const limits = createRateLimits(config.limits, redis, `auth:${namespace}`);
   const auth = new AuthService(users, sessions, accessTokens, limits, events, config.allowSignup);
   const origins = new OriginPolicy(config);
@@ -137,6 +139,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
+    // Apollo's own warnings go through pino too, with the same redaction and request ids.
+    logger,
     validationRules: limitsOptions.validationRules as never,
     plugins: [...(limitsOptions.plugins as ApolloServerPlugin<GraphQLContext>[]), ...plugins],
     parseOptions: limitsOptions.parseOptions,

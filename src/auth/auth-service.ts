@@ -2,7 +2,7 @@ import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import type { RateLimits } from "../limits/rate-limits.js";
 import type { UserRow } from "../store/tables.js";
-import { identityKey, refuseControlCharacters } from "../users/user-rules.js";
+import { checkLoginInput, identityKey, refuseControlCharacters } from "../users/user-rules.js";
 import { type NewUser, rolesOf, type UserService } from "../users/user-service.js";
 import type { AccessTokens, Viewer } from "./access-tokens.js";
 import type { ClientInfo } from "./client-info.js";
@@ -38,11 +38,17 @@ export class AuthService {
   }
 
   async login(identifier: string, password: string, client: ClientInfo): Promise<AuthResult> {
+    checkLoginInput(identifier, password);
     const key = identityKey(identifier).slice(0, 254);
     const attempt = await this.limited(this.limits.beginLoginAttempt(key, client.ip ?? "unknown"), client, "login");
     const result = await this.users.authenticate(identifier, password);
-    if (!result) {
-      await this.events.record({ type: "login_failed", ...client, detail: `identifier length ${identifier.length}` });
+    if (!result.ok) {
+      await this.events.record({
+        type: "login_failed",
+        userId: result.userId,
+        ...client,
+        detail: result.userId ? "wrong password" : "unknown account",
+      });
       throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     }
     await attempt.succeeded();

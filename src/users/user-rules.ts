@@ -13,6 +13,13 @@ export function refuseControlCharacters(field: InputField, value: string): void 
   if (CONTROL.test(value)) throw AuthError.badInput(field, `${field} must not contain control characters`);
 }
 
+/** Login input is checked before any attempt is counted: a malformed request is not a guess. */
+export function checkLoginInput(identifier: string, password: string): void {
+  // LoginInput names its identifier `username`, whether it holds a name or an email.
+  refuseControlCharacters("username", identifier);
+  refuseControlCharacters("password", password);
+}
+
 export function checkUsername(username: string): string {
   refuseControlCharacters("username", username);
   if (!USERNAME.test(username)) {

@@ -7,6 +7,7 @@ import type { UserRow } from "../store/tables.js";
 import type { UserRepository } from "./user-repository.js";
 import {
   checkEmail,
+  checkLoginInput,
   checkNewPassword,
   checkUsername,
   identityKey,
@@ -25,6 +26,9 @@ export interface NewUser {
 export function rolesOf(user: UserRow): Role[] {
   return user.roles.split(",").filter((role): role is Role => role === "USER" || role === "ADMIN");
 }
+
+/** The outcome of a login check; a failure names the account only for the audit trail. */
+export type Authentication = { ok: true; user: UserRow; rehashed: boolean } | { ok: false; userId: string | null };
 
 /** User rules: who may exist, with which password, and how they prove it. */
 export class UserService {
@@ -69,18 +73,16 @@ export class UserService {
    * The user whose username or email and password match, else undefined. Unknown users cost one
    * hash like everyone else (OWASP ASVS 6.3.8); an outdated hash is redone on success.
    */
-  async authenticate(identifier: string, password: string): Promise<{ user: UserRow; rehashed: boolean } | undefined> {
-    // LoginInput names its identifier `username`, whether it holds a name or an email.
-    refuseControlCharacters("username", identifier);
-    refuseControlCharacters("password", password);
+  async authenticate(identifier: string, password: string): Promise<Authentication> {
+    checkLoginInput(identifier, password);
     const normalized = normalizePassword(password);
     const user = identifier.length <= 254 ? await this.users.findByLoginKey(identityKey(identifier)) : undefined;
     const tooLong = [...normalized].length > PASSWORD_MAX_LENGTH;
     const valid = await this.hasher.verify(tooLong ? undefined : user?.password_hash, normalized);
-    if (!valid || !user) return undefined;
-    if (!this.hasher.needsRehash(user.password_hash)) return { user, rehashed: false };
+    if (!valid || !user) return { ok: false, userId: user?.id ?? null };
+    if (!this.hasher.needsRehash(user.password_hash)) return { ok: true, user, rehashed: false };
     await this.users.updatePasswordHash(user.id, await this.hasher.hash(normalized), this.clock.now());
-    return { user, rehashed: true };
+    return { ok: true, user, rehashed: true };
   }
 
   async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<UserRow> {

@@ -26,6 +26,7 @@ function countingHasher(): { hasher: PasswordHasher; calls: { verify: number; ha
         return real.verify(storedHash, password);
       },
       needsRehash: (storedHash) => real.needsRehash(storedHash),
+      warmUp: () => real.warmUp(),
     },
   };
 }
