@@ -8,22 +8,12 @@ import { expressMiddleware } from "@as-integrations/express5";
 import cookieParser from "cookie-parser";
 import cors from "cors";
 import express, { type Express } from "express";
-import { Redis } from "ioredis";
-import { AccessTokens } from "./auth/access-tokens.js";
-import { AuthService } from "./auth/auth-service.js";
-import { createPasswordHasher, type PasswordHasher } from "./auth/password-hasher.js";
-import { RefreshCookie } from "./auth/refresh-cookie.js";
-import { RefreshTokens } from "./auth/refresh-tokens.js";
-import { createRevocationBus } from "./auth/revocation-bus-factory.js";
-import { SessionRepository } from "./auth/session-repository.js";
-import { SessionRevocations } from "./auth/session-revocations.js";
-import { SessionService } from "./auth/session-service.js";
-import { createSigningKeys, type SigningKeys } from "./auth/signing-keys.js";
+import type { PasswordHasher } from "./auth/password-hasher.js";
+import type { SigningKeys } from "./auth/signing-keys.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createContextBuilder, type GraphQLContext, type Services } from "./context.js";
 import { createErrorFormatter } from "./errors.js";
-import { AuthEvents } from "./events/auth-events.js";
 import { graphqlLimits } from "./graphql/graphql-limits.js";
 import { InFlightOperations } from "./graphql/in-flight-plugin.js";
 import { rateLimitStatusPlugin } from "./graphql/rate-limit-status-plugin.js";
@@ -32,15 +22,10 @@ import { allowedMethods } from "./http/allowed-methods.js";
 import { answerClientErrorsWithJson } from "./http/client-errors.js";
 import { contentTypeCheck } from "./http/content-type-check.js";
 import { jsonErrorHandler, notFound } from "./http/json-errors.js";
-import { OriginPolicy } from "./http/origin-policy.js";
 import { requestLogging } from "./http/request-logging.js";
-import { deploymentNamespace } from "./limits/deployment-namespace.js";
-import { createRateLimits } from "./limits/flexible-rate-limits.js";
 import { createLogger, type Logger } from "./logger.js";
-import { openStore, type Store } from "./store/database.js";
-import { migrateToLatest } from "./store/migrations.js";
-import { UserRepository } from "./users/user-repository.js";
-import { UserService } from "./users/user-service.js";
+import { createServices } from "./services.js";
+import type { Store } from "./store/database.js";
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -69,61 +54,8 @@ const BODY_LIMIT = "100kb";
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const keys = createSigningKeys(config.jwt);
-  const store = openStore(config.databaseUrl, (error) => logger.error({ err: error }, "idle database connection failed"));
-  // Fail fast while Redis is away (no offline queue, a command timeout), so the rate limits fall
-  // back to their per-process insurance instead of holding requests.
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        lazyConnect: false,
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
-        connectTimeout: 2_000,
-        commandTimeout: 1_000,
-      })
-    : undefined;
-  // One line per outage rather than one per reconnect attempt.
-  let redisHealthy = true;
-  redis?.on("ready", () => {
-    redisHealthy = true;
-  });
-  redis?.on("error", (error) => {
-    if (redisHealthy) logger.warn({ err: error }, "redis connection problem; rate limits use per-process insurance until it returns");
-    redisHealthy = false;
-  });
-
-  try {
-    await migrateToLatest(store.db, store.dialect);
-  } catch (error) {
-    await store.close();
-    redis?.disconnect();
-    throw error;
-  }
-
-  const events = new AuthEvents(store.db, clock, logger);
-  const sessionRepository = new SessionRepository(store.db);
-  const namespace = deploymentNamespace(config.databaseUrl);
-  const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, namespace, logger });
-  const retentionMs = (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds) * 1000;
-  const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, retentionMs);
-  await revocations.start();
-
-  const accessTokens = new AccessTokens(keys, config.jwt, clock);
-  const sessions = new SessionService(
-    sessionRepository,
-    new RefreshTokens(config.refresh.secret),
-    revocations,
-    events,
-    config.refresh,
-    clock,
-  );
-  const hasher = options.hasher ?? createPasswordHasher();
-  await hasher.warmUp();
-  const users = new UserService(new UserRepository(store.db), hasher, clock, config.passwordMinLength);
-  const limits = createRateLimits(config.limits, redis, `auth:${namespace}`);
-  const auth = new AuthService(users, sessions, accessTokens, limits, events, config.allowSignup);
-  const origins = new OriginPolicy(config);
-  const services: Services = { auth, users, sessions, refreshCookie: new RefreshCookie(config.cookie), origins, clock };
+  const runtime = await createServices(config, { logger, clock, ...(options.hasher ? { hasher: options.hasher } : {}) });
+  const { services, store, keys } = runtime;
 
   const inFlight = new InFlightOperations();
   const plugins: ApolloServerPlugin<GraphQLContext>[] = [
@@ -177,8 +109,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   app.get("/readyz", async (_req, res) => {
     try {
-      await store.ping();
-      if (redis && (await redis.ping()) !== "PONG") throw new Error("redis did not answer");
+      await runtime.checkReady();
       res.json({ status: "ready" });
     } catch (error) {
       logger.warn({ err: error }, "readiness check failed");
@@ -195,7 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     allowedMethods(["GET", "POST", "OPTIONS"]),
     contentTypeCheck,
     cors<cors.CorsRequest>({
-      origin: (origin, callback) => callback(null, origin === undefined ? false : origins.isAllowed(origin)),
+      origin: (origin, callback) => callback(null, origin === undefined ? false : services.origins.isAllowed(origin)),
       credentials: true,
       methods: ["GET", "POST", "OPTIONS"],
       allowedHeaders: ["content-type", "authorization", "apollo-require-preflight", "x-apollo-operation-name", "apollographql-client-name"],
@@ -209,7 +140,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       req.body ??= {};
       next();
     },
-    expressMiddleware(apollo, { context: createContextBuilder({ accessTokens, revocations, services }) }),
+    expressMiddleware(apollo, { context: createContextBuilder(runtime) }),
   );
   app.use(notFound);
   app.use(jsonErrorHandler(logger));
@@ -220,10 +151,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     (stopped ??= (async () => {
       await apollo.stop();
       await inFlight.idle(10_000);
-      await revocations.close();
-      await limits.close();
-      redis?.disconnect();
-      await store.close();
+      await runtime.close();
     })());
 
   return { express: app, services, store, keys, logger, stop };

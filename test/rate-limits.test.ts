@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploymentNamespace } from "../src/limits/deployment-namespace.js";
+import { deploymentNamespace } from "../src/store/deployment-namespace.js";
 import { errorOf, type GraphQLClient, type GraphQLResponse, LOGIN, REFRESH, SIGN_UP } from "./support/graphql-client.js";
 import { SQLITE, TEST_REDIS_URL, type TestStore } from "./support/stores.js";
 import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploymentNamespace } from "../src/limits/deployment-namespace.js";
+import { deploymentNamespace } from "../src/store/deployment-namespace.js";
 import { errorOf, type GraphQLClient, LOGOUT, LOGOUT_ALL, ME } from "./support/graphql-client.js";
 import { type ServerProcess, spawnServer } from "./support/server-process.js";
 import { execSql } from "./support/store-sql.js";

@@ -1,0 +1,118 @@
+import { Redis } from "ioredis";
+import { AccessTokens } from "./auth/access-tokens.js";
+import { AuthService } from "./auth/auth-service.js";
+import { createPasswordHasher, type PasswordHasher } from "./auth/password-hasher.js";
+import { RefreshCookie } from "./auth/refresh-cookie.js";
+import { RefreshTokens } from "./auth/refresh-tokens.js";
+import { createRevocationBus } from "./auth/revocation-bus-factory.js";
+import { SessionRepository } from "./auth/session-repository.js";
+import { SessionRevocations } from "./auth/session-revocations.js";
+import { SessionService } from "./auth/session-service.js";
+import { createSigningKeys, type SigningKeys } from "./auth/signing-keys.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Services } from "./context.js";
+import { AuthEvents } from "./events/auth-events.js";
+import { OriginPolicy } from "./http/origin-policy.js";
+import { createRateLimits } from "./limits/flexible-rate-limits.js";
+import type { Logger } from "./logger.js";
+import { openStore, type Store } from "./store/database.js";
+import { deploymentNamespace } from "./store/deployment-namespace.js";
+import { migrateToLatest } from "./store/migrations.js";
+import { UserRepository } from "./users/user-repository.js";
+import { UserService } from "./users/user-service.js";
+
+/** Everything the HTTP layer needs, built for one app instance (never at module level). */
+export interface Runtime {
+  readonly services: Services;
+  readonly accessTokens: AccessTokens;
+  readonly revocations: SessionRevocations;
+  readonly store: Store;
+  readonly keys: SigningKeys;
+  /** Throws when the store, or Redis when configured, does not answer. */
+  checkReady(): Promise<void>;
+  /** Closes revocations, limits, Redis and the store, in that order. */
+  close(): Promise<void>;
+}
+
+/** Opens the store (migrated) and Redis when configured, and wires the services onto them. */
+export async function createServices(config: Config, deps: { logger: Logger; clock: Clock; hasher?: PasswordHasher }): Promise<Runtime> {
+  const { logger, clock } = deps;
+  const keys = createSigningKeys(config.jwt);
+  const store = openStore(config.databaseUrl, (error) => logger.error({ err: error }, "idle database connection failed"));
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  try {
+    await migrateToLatest(store.db, store.dialect);
+  } catch (error) {
+    await store.close();
+    redis?.disconnect();
+    throw error;
+  }
+
+  const events = new AuthEvents(store.db, clock, logger);
+  const sessionRepository = new SessionRepository(store.db);
+  const namespace = deploymentNamespace(config.databaseUrl);
+  const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, namespace, logger });
+  // Revocations are kept as long as any access token of the session could still be accepted.
+  const retentionMs = (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds) * 1000;
+  const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, retentionMs);
+  await revocations.start();
+
+  const accessTokens = new AccessTokens(keys, config.jwt, clock);
+  const refreshTokens = new RefreshTokens(config.refresh.secret);
+  const sessions = new SessionService(sessionRepository, refreshTokens, revocations, events, config.refresh, clock);
+  const hasher = deps.hasher ?? createPasswordHasher();
+  await hasher.warmUp();
+  const users = new UserService(new UserRepository(store.db), hasher, clock, config.passwordMinLength);
+  const limits = createRateLimits(config.limits, redis, `auth:${namespace}`);
+  const auth = new AuthService(users, sessions, accessTokens, limits, events, config.allowSignup);
+  const services: Services = {
+    auth,
+    users,
+    sessions,
+    refreshCookie: new RefreshCookie(config.cookie),
+    origins: new OriginPolicy(config),
+    clock,
+  };
+
+  return {
+    services,
+    accessTokens,
+    revocations,
+    store,
+    keys,
+    async checkReady() {
+      await store.ping();
+      if (redis && (await redis.ping()) !== "PONG") throw new Error("redis did not answer");
+    },
+    async close() {
+      await revocations.close();
+      await limits.close();
+      redis?.disconnect();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * Fails fast while Redis is away (no offline queue, a command timeout), so the rate limits fall
+ * back to their per-process insurance instead of holding requests; logs one line per outage.
+ */
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2_000,
+    commandTimeout: 1_000,
+  });
+  let healthy = true;
+  redis.on("ready", () => {
+    healthy = true;
+  });
+  redis.on("error", (error) => {
+    if (healthy) logger.warn({ err: error }, "redis connection problem; rate limits use per-process insurance until it returns");
+    healthy = false;
+  });
+  return redis;
+}
