@@ -38,7 +38,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       base: undefined,
-      mixin: () => requestScope.getStore() ?? {},
+      // A fresh object each time: pino merges each line's own fields into what mixin returns, so
+      // handing it the stored scope would carry one line's fields into the next.
+      mixin: () => {
+        const scope = requestScope.getStore();
+        return scope ? { requestId: scope.requestId } : {};
+      },
     },
     destination,
   );

@@ -98,6 +98,13 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
       expect(parsed.some((entry) => entry.event === "login_failed" && entry.requestId === badLoginId)).toBe(true);
     });
 
+    it("keeps each line's fields to itself (guards against an audit line's fields bleeding into the request line)", () => {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const requestLines = parsed.filter((entry) => entry.msg === "request");
+      expect(requestLines.length).toBeGreaterThan(0);
+      for (const entry of requestLines) expect(entry).not.toHaveProperty("event");
+    });
+
     it("ignores a client-chosen X-Request-Id, so clients cannot forge log entries (ASVS 16.4.1)", async () => {
       const response = await fetch(`${server.url}/healthz`, { headers: { "x-request-id": "client-chosen-id" } });
       expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
