@@ -1,0 +1,39 @@
+import { GraphQLError } from "graphql";
+import { describe, expect, it } from "vitest";
+import { AuthError, createErrorFormatter, GENERIC_MESSAGE } from "../src/errors.js";
+
+/** What a resolver's error looks like by the time Apollo hands it to formatError. */
+function located(original: Error) {
+  const error = new GraphQLError(original.message, { path: ["me"], originalError: original });
+  const formatted = { message: error.message, path: ["me"], extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["at somewhere"] } };
+  if (original instanceof AuthError) formatted.extensions = { ...original.extensions, stacktrace: ["at somewhere"] } as never;
+  return { error, formatted };
+}
+
+describe("formatError", () => {
+  const unexpected: unknown[] = [];
+  const format = (exposeDetails: boolean) => createErrorFormatter({ exposeDetails, onUnexpected: (e) => unexpected.push(e) });
+
+  it("passes an AuthError's code and reason through without a stack, even in development", () => {
+    const { error, formatted } = located(AuthError.unauthenticated("TOKEN_EXPIRED"));
+    for (const expose of [true, false]) {
+      const out = format(expose)(formatted, error);
+      expect(out.extensions).toEqual({ code: "UNAUTHENTICATED", reason: "TOKEN_EXPIRED" });
+    }
+  });
+
+  it("masks a driver error outside development and logs it (guards against store messages reaching clients)", () => {
+    const { error, formatted } = located(new Error('duplicate key value violates unique constraint "users_pkey"'));
+    const out = format(false)(formatted, error);
+    expect(out).toEqual({ message: GENERIC_MESSAGE, path: ["me"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    expect(unexpected.at(-1)).toBeInstanceOf(Error);
+  });
+
+  it("keeps an unexpected error's detail in development, coded INTERNAL_SERVER_ERROR", () => {
+    const { error, formatted } = located(new Error("boom"));
+    const out = format(true)(formatted, error);
+    expect(out.message).toBe("boom");
+    expect(out.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+    expect(out.extensions?.stacktrace).toBeDefined();
+  });
+});
