@@ -85,14 +85,15 @@ function isRequestError(error: unknown, code: unknown): boolean {
 
 /**
  * Apollo's `formatError`: passes the closed set through, masks everything else (store and driver
- * messages included) as `INTERNAL_SERVER_ERROR` (OWASP ASVS 16.5.1). Development keeps the detail.
+ * messages included) as `INTERNAL_SERVER_ERROR` (OWASP ASVS 16.5.1). Development keeps the detail
+ * of unexpected errors only.
  */
 export function createErrorFormatter(options: { exposeDetails: boolean; onUnexpected: (error: unknown) => void }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     if (original instanceof AuthError || isRequestError(error, code)) {
-      if (options.exposeDetails) return formatted;
+      // Expected outcomes: their stack says nothing useful, even in development.
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
