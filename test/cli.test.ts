@@ -2,8 +2,9 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOGIN, USERS } from "./support/graphql-client.js";
+import { serverPerSuite } from "./support/server-fixture.js";
 import { STORES, type TestStore } from "./support/stores.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { startTestServer } from "./support/test-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PASSWORD = "a long and unusual passphrase";
@@ -46,25 +47,16 @@ function newIdentity(prefix = "cli") {
 }
 
 describe.each(STORES)("npm run user:create on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer;
-  beforeAll(async () => {
-    store = await kind.create();
-    server = await startTestServer({ databaseUrl: store.url });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
+  const fixture = serverPerSuite(kind);
 
   const createUser = (args: readonly string[], options: { password?: string; input?: string } = {}) =>
     run("user-create", args, {
-      env: { DATABASE_URL: store.url, ...(options.password === undefined ? {} : { USER_PASSWORD: options.password }) },
+      env: { DATABASE_URL: fixture.store.url, ...(options.password === undefined ? {} : { USER_PASSWORD: options.password }) },
       ...(options.input === undefined ? {} : { input: options.input }),
     });
 
   async function login(username: string, password: string) {
-    const client = server.client();
+    const client = fixture.server.client();
     const res = await client.request(LOGIN, { input: { username, password } });
     if (res.body.data?.login) client.accessToken = res.body.data.login.accessToken;
     return { client, res };

@@ -1,33 +1,23 @@
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectRefusedOverHttp, storeCounts } from "./attacks/attack-kit.js";
 import { LOGOUT, SIGN_UP } from "./support/graphql-client.js";
-import { STORES, type TestStore } from "./support/stores.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { serverPerSuite } from "./support/server-fixture.js";
+import { STORES } from "./support/stores.js";
 
 /**
  * Refusals made before GraphQL runs: each is a 4xx with `{"errors":[{"message","extensions":{"code"}}]}`
  * as JSON, never HTML (Express's default) and never a 5xx (the API contract's HTTP surface).
  */
 describe.each(STORES)("HTTP-level refusals on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    store = await kind.create();
-    server = await startTestServer({ databaseUrl: store.url });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
+  const fixture = serverPerSuite(kind);
 
   async function expectRefusal(init: RequestInit & { path?: string }, status: number | number[]) {
-    const before = await storeCounts(server);
-    const response = await fetch(`${server.url}${init.path ?? "/graphql"}`, init);
+    const before = await storeCounts(fixture.server);
+    const response = await fetch(`${fixture.server.url}${init.path ?? "/graphql"}`, init);
     const refused = await expectRefusedOverHttp(response);
     expect([status].flat(), `${init.method} ${init.path ?? "/graphql"}`).toContain(refused.status);
-    expect(await storeCounts(server)).toEqual(before);
+    expect(await storeCounts(fixture.server)).toEqual(before);
     return { ...refused, headers: response.headers };
   }
 

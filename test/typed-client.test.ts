@@ -1,10 +1,10 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LoginDocument, MeDocument, RefreshTokenDocument, SignUpDocument } from "../client/generated/operations.js";
 import type { GraphQLClient } from "./support/graphql-client.js";
-import { SQLITE, type TestStore } from "./support/stores.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { serverPerSuite } from "./support/server-fixture.js";
+import { SQLITE } from "./support/stores.js";
 
 /** What a typed frontend does: send a generated document, get a result typed by codegen. */
 async function send<R, V extends Record<string, unknown>>(
@@ -18,19 +18,10 @@ async function send<R, V extends Record<string, unknown>>(
 }
 
 describe("typed client documents from graphql-codegen", () => {
-  let store: TestStore;
-  let server: TestServer;
-  beforeAll(async () => {
-    store = await SQLITE.create();
-    server = await startTestServer({ databaseUrl: store.url });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
+  const fixture = serverPerSuite(SQLITE);
 
   it("runs the generated operations against the live schema (guards against documents drifting from schema.graphql)", async () => {
-    const client = server.client();
+    const client = fixture.server.client();
     const input = { username: "typed_frontend", email: "typed@example.com", password: "a long typed passphrase" };
     const signedUp = await send(client, SignUpDocument, { input });
     expect(signedUp.signUp.tokenType).toBe("Bearer");

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll } from "vitest";
-import type { Clock } from "../../src/clock.js";
 import { type GraphQLClient, type GraphQLResponse, REFRESH } from "./graphql-client.js";
 import { findSetCookie, type SetCookie } from "./set-cookie.js";
 import type { StoreKind, TestStore } from "./stores.js";
-import { startTestServer, type TestServer } from "./test-server.js";
+import { startTestServer, type TestServer, type TestServerOptions } from "./test-server.js";
 
 export interface ServerFixture {
   readonly store: TestStore;
@@ -16,7 +15,7 @@ export interface ServerFixture {
  * A fresh store and a server on it for the enclosing `describe`, started before its tests and
  * stopped (and the store dropped) after them. Read the fields inside tests, not at collection.
  */
-export function serverPerSuite(kind: StoreKind, options: { env?: Record<string, string>; clock?: Clock } = {}): ServerFixture {
+export function serverPerSuite(kind: StoreKind, options: TestServerOptions = {}): ServerFixture {
   let store: TestStore | undefined;
   let server: TestServer | undefined;
   beforeAll(async () => {

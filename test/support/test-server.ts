@@ -16,14 +16,16 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** The real app over real HTTP on 127.0.0.1, port 0, with the given store and settings. */
-export async function startTestServer(options: {
-  databaseUrl: string;
+/** What a test may set on its server besides the store: environment and the injected dependencies. */
+export interface TestServerOptions {
   env?: Record<string, string>;
   clock?: Clock;
   logger?: Logger;
   hasher?: PasswordHasher;
-}): Promise<TestServer> {
+}
+
+/** The real app over real HTTP on 127.0.0.1, port 0, with the given store and settings. */
+export async function startTestServer(options: TestServerOptions & { databaseUrl: string }): Promise<TestServer> {
   const config = testConfig({ DATABASE_URL: options.databaseUrl, ...options.env });
   const server = createServer();
   const app = await createApp(config, {
