@@ -1,13 +1,12 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORES, type TestStore } from "./support/stores.js";
-import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";
+import { describe, expect, it } from "vitest";
+import { ASYMMETRIC_ALGORITHMS, newKeyPair, privatePem, publicPem } from "./support/key-pairs.js";
+import { restartingServerPerSuite } from "./support/server-fixture.js";
+import { STORES } from "./support/stores.js";
+import { signUpUser, type TestServer } from "./support/test-server.js";
 
 const ISSUER = "https://auth.jwks.test";
 const AUDIENCE = "jwks-test-api";
-const privatePem = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }).toString();
-const publicPem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();
 
 /**
  * A resource server that knows nothing but our JWKS URL, as RFC 9068 §4 and RFC 8725 §3 expect
@@ -15,41 +14,11 @@ const publicPem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }
  * `typ`. It accepts our tokens, and stops accepting them once their key leaves the JWKS.
  */
 describe.each(
-  STORES.flatMap((kind) => [
-    {
-      kind,
-      algorithm: "ES256",
-      a: generateKeyPairSync("ec", { namedCurve: "P-256" }),
-      b: generateKeyPairSync("ec", { namedCurve: "P-256" }),
-    },
-    {
-      kind,
-      algorithm: "RS256",
-      a: generateKeyPairSync("rsa", { modulusLength: 2048 }),
-      b: generateKeyPairSync("rsa", { modulusLength: 2048 }),
-    },
-  ]),
+  STORES.flatMap((kind) =>
+    ASYMMETRIC_ALGORITHMS.map((algorithm) => ({ kind, algorithm, a: newKeyPair(algorithm), b: newKeyPair(algorithm) })),
+  ),
 )("$algorithm tokens verified by jose through the JWKS on $kind.name", ({ kind, algorithm, a, b }) => {
-  let store: TestStore;
-  let server: TestServer | undefined;
-
-  beforeAll(async () => {
-    store = await kind.create();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
-
-  async function restart(env: Record<string, string>): Promise<TestServer> {
-    await server?.stop();
-    server = undefined;
-    server = await startTestServer({
-      databaseUrl: store.url,
-      env: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_ALGORITHM: algorithm, ...env },
-    });
-    return server;
-  }
+  const restart = restartingServerPerSuite(kind, { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_ALGORITHM: algorithm });
 
   /** A fresh resource server's view: a new remote key set, so nothing is cached from before. */
   const verifyRemotely = (s: TestServer, token: string) =>

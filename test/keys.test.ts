@@ -1,26 +1,26 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createSigningKeys } from "../src/auth/signing-keys.js";
 import { ConfigError } from "../src/config.js";
 import { errorOf, ME } from "./support/graphql-client.js";
-import { STORES, type TestStore } from "./support/stores.js";
+import { newKeyPair, privatePem, publicPem } from "./support/key-pairs.js";
+import { restartingServerPerSuite } from "./support/server-fixture.js";
+import { STORES } from "./support/stores.js";
 import { testConfig } from "./support/test-config.js";
-import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";
+import { signUpUser, type TestServer } from "./support/test-server.js";
 import { claimsOf } from "./support/token-claims.js";
 
-const privatePem = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }).toString();
-const publicPem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();
 const headerOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[0] as string, "base64url").toString("utf8"));
 
 const KEYS = {
-  es256a: generateKeyPairSync("ec", { namedCurve: "P-256" }),
-  es256b: generateKeyPairSync("ec", { namedCurve: "P-256" }),
-  rs256a: generateKeyPairSync("rsa", { modulusLength: 2048 }),
-  rs256b: generateKeyPairSync("rsa", { modulusLength: 2048 }),
+  es256a: newKeyPair("ES256"),
+  es256b: newKeyPair("ES256"),
+  rs256a: newKeyPair("RS256"),
+  rs256b: newKeyPair("RS256"),
 };
 
 async function jwksOf(server: TestServer) {
@@ -65,25 +65,8 @@ describe("signing keys from configuration", () => {
 });
 
 describe.each(STORES)("key rotation across restarts on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer | undefined;
+  const restart = restartingServerPerSuite(kind);
   const keyDir = mkdtempSync(join(tmpdir(), "auth-keys-"));
-
-  beforeAll(async () => {
-    store = await kind.create();
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
-
-  /** Stops the running server, if any, and starts another on the same store with these settings. */
-  async function restart(env: Record<string, string>): Promise<TestServer> {
-    await server?.stop();
-    server = undefined;
-    server = await startTestServer({ databaseUrl: store.url, env });
-    return server;
-  }
 
   const meWith = (s: TestServer, token: string) => s.client().request(ME, undefined, { token });
 

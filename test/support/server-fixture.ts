@@ -43,6 +43,33 @@ export function serverPerSuite(kind: StoreKind, options: TestServerOptions = {})
   };
 }
 
+/**
+ * A fresh store for the enclosing `describe` and at most one server on it at a time: each call of
+ * the returned function stops the running server and starts another on the same store with `base`
+ * and then `env` set, as an operator restarts with new settings (rotated keys, another algorithm).
+ */
+export function restartingServerPerSuite(
+  kind: StoreKind,
+  base: Record<string, string> = {},
+): (env: Record<string, string>) => Promise<TestServer> {
+  let store: TestStore | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    store = await kind.create();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await store?.drop();
+  });
+  return async (env) => {
+    await server?.stop();
+    server = undefined;
+    if (store === undefined) throw new Error("the suite's store is not created yet");
+    server = await startTestServer({ databaseUrl: store.url, env: { ...base, ...env } });
+    return server;
+  };
+}
+
 /** The refresh token a client's jar holds on this server. */
 export function refreshCookieOf(fixture: ServerFixture, client: GraphQLClient): string {
   const value = client.cookies.get(fixture.cookieName);
