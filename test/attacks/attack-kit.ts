@@ -1,7 +1,9 @@
 import { createHmac, createSign, type KeyObject, randomUUID } from "node:crypto";
-import { expect } from "vitest";
+import { beforeAll, expect } from "vitest";
 import { type GraphQLClient, type GraphQLResponse, ME, REFRESH } from "../support/graphql-client.js";
-import { signUpUser, type TestServer } from "../support/test-server.js";
+import { type ServerFixture, serverPerSuite } from "../support/server-fixture.js";
+import type { StoreKind } from "../support/stores.js";
+import { signUpUser, type TestServer, type TestServerOptions } from "../support/test-server.js";
 
 /**
  * Tools for the attack suite: tokens crafted byte by byte (so each attack is exactly the one
@@ -124,6 +126,39 @@ export async function newVictim(server: TestServer): Promise<Victim> {
   const { username, password, user } = await signUpUser(client);
   const sid = String(partsOf(client.accessToken as string).payload.sid);
   return { client, sub: user.id, sid, username, password };
+}
+
+/** The server an attack suite aims at, and the victim signed up on it before the suite's tests. */
+export interface AttackTarget extends ServerFixture {
+  readonly victim: Victim;
+}
+
+/**
+ * A fresh store and a server on it in production mode (`ATTACK_ENV`, extended by `options.env`)
+ * for the enclosing `describe`, with a victim signed up before its tests. Read the fields inside
+ * tests, not at collection.
+ */
+export function targetPerSuite(kind: StoreKind, options: TestServerOptions = {}): AttackTarget {
+  const fixture = serverPerSuite(kind, { ...options, env: { ...ATTACK_ENV, ...options.env } });
+  let victim: Victim | undefined;
+  beforeAll(async () => {
+    victim = await newVictim(fixture.server);
+  });
+  return {
+    get store() {
+      return fixture.store;
+    },
+    get server() {
+      return fixture.server;
+    },
+    get cookieName() {
+      return fixture.cookieName;
+    },
+    get victim() {
+      if (victim === undefined) throw new Error("the suite's victim is not signed up yet");
+      return victim;
+    },
+  };
 }
 
 /**

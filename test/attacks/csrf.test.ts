@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LOGIN, LOGOUT, REFRESH } from "../support/graphql-client.js";
-import { STORES, type TestStore } from "../support/stores.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
-import { ATTACK_ENV, expectRefused, expectRefusedOverHttp, expectSessionIntact, newVictim, type Victim } from "./attack-kit.js";
+import { STORES } from "../support/stores.js";
+import { expectRefused, expectRefusedOverHttp, expectSessionIntact, targetPerSuite } from "./attack-kit.js";
 
 const APP_ORIGIN = "https://app.example.com";
 const EVIL_ORIGIN = "https://evil.example";
@@ -13,48 +12,37 @@ const EVIL_ORIGIN = "https://evil.example";
  * refresh cookie to each of these requests, so each is sent with it.
  */
 describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer;
-  let victim: Victim;
+  const target = targetPerSuite(kind, { env: { CORS_ORIGINS: APP_ORIGIN } });
 
-  beforeAll(async () => {
-    store = await kind.create();
-    server = await startTestServer({ databaseUrl: store.url, env: { ...ATTACK_ENV, CORS_ORIGINS: APP_ORIGIN } });
-    victim = await newVictim(server);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
-
-  const asVictim = (query: string, headers: Record<string, string>) => victim.client.request(query, undefined, { headers, token: "" });
+  const asVictim = (query: string, headers: Record<string, string>) =>
+    target.victim.client.request(query, undefined, { headers, token: "" });
 
   it("refuses refreshToken from a foreign Origin with FORBIDDEN and leaves the cookie unrotated (ASVS 3.5.1)", async () => {
-    const before = victim.client.cookieHeader();
+    const before = target.victim.client.cookieHeader();
     for (const origin of [EVIL_ORIGIN, "null", `${APP_ORIGIN}.evil.example`, "http://app.example.com", `${APP_ORIGIN}:8443`]) {
       const response = await asVictim(REFRESH, { origin });
       expect(expectRefused(response).code, origin).toBe("FORBIDDEN");
       expect(response.setCookies, "a refused refresh must not touch the cookie").toEqual([]);
     }
-    expect(victim.client.cookieHeader()).toBe(before);
+    expect(target.victim.client.cookieHeader()).toBe(before);
     // The very cookie presented in the attacks still rotates from the real app's origin.
     const fromApp = await asVictim(REFRESH, { origin: APP_ORIGIN });
     expect(fromApp.body.errors).toBeUndefined();
-    victim.client.accessToken = fromApp.body.data.refreshToken.accessToken;
+    target.victim.client.accessToken = fromApp.body.data.refreshToken.accessToken;
   });
 
   it("refuses logout from a foreign Origin and the session goes on (ASVS 3.5.1)", async () => {
     const response = await asVictim(LOGOUT, { origin: EVIL_ORIGIN });
     expect(expectRefused(response).code).toBe("FORBIDDEN");
     expect(response.setCookies).toEqual([]);
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 
   it("refuses a cross-site browser request without Origin, by Sec-Fetch-Site (ASVS 3.5.3)", async () => {
     for (const query of [REFRESH, LOGOUT]) {
       expect(expectRefused(await asVictim(query, { "sec-fetch-site": "cross-site" })).code).toBe("FORBIDDEN");
     }
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 
   it("lets a request without Origin (curl, a server) and a same-origin browser request through (ASVS 3.5.3, the API contract)", async () => {
@@ -62,13 +50,13 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
     expect(plain.body.errors).toBeUndefined();
     const sameOrigin = await asVictim(REFRESH, { "sec-fetch-site": "same-origin" });
     expect(sameOrigin.body.errors).toBeUndefined();
-    victim.client.accessToken = sameOrigin.body.data.refreshToken.accessToken;
-    await expectSessionIntact(victim);
+    target.victim.client.accessToken = sameOrigin.body.data.refreshToken.accessToken;
+    await expectSessionIntact(target.victim);
   });
 
   it("echoes only allowed origins in CORS, with credentials, and nothing for others (ASVS 3.4.2)", async () => {
     const preflight = (origin: string) =>
-      fetch(`${server.url}/graphql`, {
+      fetch(`${target.server.url}/graphql`, {
         method: "OPTIONS",
         headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
       });
@@ -86,7 +74,7 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
     }
 
     const post = (origin: string) =>
-      fetch(`${server.url}/graphql`, {
+      fetch(`${target.server.url}/graphql`, {
         method: "POST",
         headers: { origin, "content-type": "application/json" },
         body: JSON.stringify({ query: "{ __typename }" }),
@@ -107,9 +95,9 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
         { body: form },
       ];
       for (const { type, body } of bodies) {
-        const response = await fetch(`${server.url}/graphql`, {
+        const response = await fetch(`${target.server.url}/graphql`, {
           method: "POST",
-          headers: { ...(type ? { "content-type": type } : {}), cookie: victim.client.cookieHeader(), origin: EVIL_ORIGIN },
+          headers: { ...(type ? { "content-type": type } : {}), cookie: target.victim.client.cookieHeader(), origin: EVIL_ORIGIN },
           body,
         });
         expect(response.headers.getSetCookie()).toEqual([]);
@@ -117,7 +105,7 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
         expect(refused.status, type ?? "multipart").toBe(400);
       }
     }
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 
   it("refuses mutations sent with GET, with or without a preflight header (ASVS 3.5.3)", async () => {
@@ -126,22 +114,22 @@ describe.each(STORES)("CSRF and cross-origin requests on $name", (kind) => {
         string,
         string
       >[]) {
-        const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}`, {
-          headers: { ...headers, cookie: victim.client.cookieHeader() },
+        const response = await fetch(`${target.server.url}/graphql?query=${encodeURIComponent(query)}`, {
+          headers: { ...headers, cookie: target.victim.client.cookieHeader() },
         });
         expect(response.headers.getSetCookie()).toEqual([]);
         const refused = await expectRefusedOverHttp(response);
         expect([400, 405]).toContain(refused.status);
       }
     }
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 
   it("refuses a login posted cross-site as text/plain, so no session is planted in the victim's browser (login CSRF, ASVS 3.5.2)", async () => {
-    const response = await fetch(`${server.url}/graphql`, {
+    const response = await fetch(`${target.server.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "text/plain", origin: EVIL_ORIGIN },
-      body: JSON.stringify({ query: LOGIN, variables: { input: { username: victim.username, password: victim.password } } }),
+      body: JSON.stringify({ query: LOGIN, variables: { input: { username: target.victim.username, password: target.victim.password } } }),
     });
     expect(response.headers.getSetCookie()).toEqual([]);
     expect((await expectRefusedOverHttp(response)).status).toBe(400);

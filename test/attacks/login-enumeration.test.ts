@@ -1,12 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { type Algorithm, hash } from "@node-rs/argon2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, createApp } from "../../src/app.js";
+import { describe, expect, it } from "vitest";
 import { ARGON2_PARAMETERS, createPasswordHasher, type PasswordHasher } from "../../src/auth/password-hasher.js";
-import { GraphQLClient, type GraphQLResponse, LOGIN } from "../support/graphql-client.js";
-import { STORES, type TestStore } from "../support/stores.js";
-import { testConfig } from "../support/test-config.js";
+import { type GraphQLResponse, LOGIN } from "../support/graphql-client.js";
+import { serverPerSuite } from "../support/server-fixture.js";
+import { STORES } from "../support/stores.js";
 import { signUpUser } from "../support/test-server.js";
 import { ATTACK_ENV, expectRefused } from "./attack-kit.js";
 
@@ -46,34 +43,17 @@ function observable(response: GraphQLResponse) {
  * 800-63B §3.1.1.2), and that upgrades weak stored hashes when it can (ASVS 11.4.2).
  */
 describe.each(STORES)("login enumeration and hash upgrades on $name", (kind) => {
-  let store: TestStore;
-  let app: App;
-  let server: Server;
-  let url: string;
   const counting = countingHasher();
-
-  beforeAll(async () => {
-    store = await kind.create();
-    server = createServer();
-    const config = testConfig({ DATABASE_URL: store.url, ...ATTACK_ENV, LOGIN_MAX_FAILURES: "1000" });
-    app = await createApp(config, { httpServer: server, hasher: counting.hasher });
-    server.on("request", app.express);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await store?.drop();
-  });
+  const fixture = serverPerSuite(kind, { env: { ...ATTACK_ENV, LOGIN_MAX_FAILURES: "1000" }, hasher: counting.hasher });
 
   async function login(username: string, password: string) {
     const before = counting.calls.verify;
-    const response = await new GraphQLClient(url).request(LOGIN, { input: { username, password } });
+    const response = await fixture.server.client().request(LOGIN, { input: { username, password } });
     return { response, verifies: counting.calls.verify - before };
   }
 
   it("answers an unknown user and a wrong password identically, each after one argon2 verify (ASVS 6.3.8)", async () => {
-    const { username, email } = await signUpUser(new GraphQLClient(url));
+    const { username, email } = await signUpUser(fixture.server.client());
     const attempts = [
       await login(username, "wrong password of decent length"),
       await login(username.toUpperCase(), "wrong password of decent length"),
@@ -91,9 +71,9 @@ describe.each(STORES)("login enumeration and hash upgrades on $name", (kind) => 
   });
 
   it("re-hashes a stored hash with outdated parameters on a successful login (ASVS 11.4.2)", async () => {
-    const { username, password, user } = await signUpUser(new GraphQLClient(url));
+    const { username, password, user } = await signUpUser(fixture.server.client());
     const weak = await hash(password, { algorithm: 2 as Algorithm, memoryCost: 4096, timeCost: 1, parallelism: 1 });
-    const { db } = app.store;
+    const { db } = fixture.server.app.store;
     await db.updateTable("users").set({ password_hash: weak }).where("id", "=", user.id).execute();
 
     const wrong = await login(username, "not the password at all");

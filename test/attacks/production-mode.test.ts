@@ -2,15 +2,14 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, EXAMPLE_SECRETS, loadConfig } from "../../src/config.js";
 import { GENERIC_MESSAGE } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import { LOGIN, ME, REFRESH } from "../support/graphql-client.js";
-import { STORES, type TestStore } from "../support/stores.js";
+import { STORES } from "../support/stores.js";
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from "../support/test-config.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
-import { ATTACK_ENV, expectNoLeak, expectRefused, expectRefusedOverHttp, newVictim, postRaw, type Victim } from "./attack-kit.js";
+import { expectNoLeak, expectRefused, expectRefusedOverHttp, postRaw, targetPerSuite } from "./attack-kit.js";
 
 const STRONG = { ACCESS_TOKEN_SECRET: TEST_ACCESS_SECRET, REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET };
 
@@ -62,39 +61,26 @@ describe("production start with weak secrets (ASVS 13.3.1, NIST SP 800-63B §3.1
 });
 
 describe.each(STORES)("production mode answers on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer;
-  let victim: Victim;
   const logLines: string[] = [];
-
-  beforeAll(async () => {
-    store = await kind.create();
-    const logger = createLogger("error", { write: (line: string) => void logLines.push(line) });
-    server = await startTestServer({ databaseUrl: store.url, env: ATTACK_ENV, logger });
-    victim = await newVictim(server);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
+  const target = targetPerSuite(kind, { logger: createLogger("error", { write: (line: string) => void logLines.push(line) }) });
 
   it("answers a syntax error with 400 GRAPHQL_PARSE_FAILED and no stack (ASVS 16.5.1)", async () => {
-    const refused = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query: "{ me " })));
+    const refused = await expectRefusedOverHttp(await postRaw(target.server, JSON.stringify({ query: "{ me " })));
     expect(refused).toMatchObject({ status: 400, code: "GRAPHQL_PARSE_FAILED" });
     expect(refused.body.errors[0].extensions.stacktrace).toBeUndefined();
   });
 
   it("keeps introspection and field suggestions off (ASVS 4.3.2)", async () => {
     for (const query of ["{ __schema { types { name } } }", '{ __type(name: "User") { fields { name } } }']) {
-      const refused = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query })));
+      const refused = await expectRefusedOverHttp(await postRaw(target.server, JSON.stringify({ query })));
       expect(refused).toMatchObject({ status: 400, code: "GRAPHQL_VALIDATION_FAILED" });
     }
-    const typo = await expectRefusedOverHttp(await postRaw(server, JSON.stringify({ query: "{ mee { id } }" })));
+    const typo = await expectRefusedOverHttp(await postRaw(target.server, JSON.stringify({ query: "{ mee { id } }" })));
     expect(JSON.stringify(typo.body)).not.toMatch(/Did you mean/);
   });
 
   it("serves no Sandbox landing page to a browser (ASVS 13.4.2)", async () => {
-    const response = await fetch(`${server.url}/graphql`, { headers: { accept: "text/html" } });
+    const response = await fetch(`${target.server.url}/graphql`, { headers: { accept: "text/html" } });
     const text = await response.text();
     expect(response.headers.get("content-type") ?? "").not.toMatch(/html/);
     expect(text).not.toMatch(/<html|sandbox|apollographql\.com/i);
@@ -102,14 +88,14 @@ describe.each(STORES)("production mode answers on $name", (kind) => {
   });
 
   it("masks a store failure as INTERNAL_SERVER_ERROR with the generic message, the detail only in the log (ASVS 16.5.1)", async () => {
-    const { db } = server.app.store;
+    const { db } = target.server.app.store;
     await sql`drop table sessions`.execute(db);
     for (const [query, variables, token] of [
-      [LOGIN, { input: { username: victim.username, password: victim.password } }, undefined],
+      [LOGIN, { input: { username: target.victim.username, password: target.victim.password } }, undefined],
       [REFRESH, undefined, ""],
-      [ME, undefined, victim.client.accessToken],
+      [ME, undefined, target.victim.client.accessToken],
     ] as const) {
-      const response = await victim.client.request(query, variables, token === undefined ? {} : { token });
+      const response = await target.victim.client.request(query, variables, token === undefined ? {} : { token });
       const text = JSON.stringify(response.body);
       expectNoLeak(text);
       expect(text).not.toMatch(/sessions|no such table|does not exist/i);

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SIGN_UP } from "../support/graphql-client.js";
-import { STORES, type TestStore } from "../support/stores.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
-import { ATTACK_ENV, expectRefusedOverHttp, expectSessionIntact, newVictim, postRaw, storeCounts, type Victim } from "./attack-kit.js";
+import { STORES } from "../support/stores.js";
+import { expectRefusedOverHttp, expectSessionIntact, postRaw, storeCounts, targetPerSuite } from "./attack-kit.js";
 
 const signUpInput = (n: number) => `{username: "abuser${n}", email: "abuser${n}@example.com", password: "a long enough password ${n}"}`;
 
@@ -12,36 +11,24 @@ const signUpInput = (n: number) => `{username: "abuser${n}", email: "abuser${n}@
  * (OWASP ASVS 4.3.1, 6.3.1).
  */
 describe.each(STORES)("abusive operations on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer;
-  let victim: Victim;
-
-  beforeAll(async () => {
-    store = await kind.create();
-    server = await startTestServer({ databaseUrl: store.url, env: ATTACK_ENV });
-    victim = await newVictim(server);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
+  const target = targetPerSuite(kind);
 
   async function expectRefusedBeforeResolvers(body: NonNullable<RequestInit["body"]>, headers?: Record<string, string>) {
-    const before = await storeCounts(server);
-    const refused = await expectRefusedOverHttp(await postRaw(server, body, headers));
+    const before = await storeCounts(target.server);
+    const refused = await expectRefusedOverHttp(await postRaw(target.server, body, headers));
     expect(refused.status).toBeGreaterThanOrEqual(400);
-    expect(await storeCounts(server), "a resolver ran").toEqual(before);
+    expect(await storeCounts(target.server), "a resolver ran").toEqual(before);
     return refused;
   }
 
   it("refuses 20 aliased logins in one operation, so guesses cannot be batched past the lockout (ASVS 4.3.1, 6.3.1)", async () => {
     const aliases = Array.from(
       { length: 20 },
-      (_, i) => `g${i}: login(input: {username: "${victim.username}", password: "guess number ${i}"}) { accessToken }`,
+      (_, i) => `g${i}: login(input: {username: "${target.victim.username}", password: "guess number ${i}"}) { accessToken }`,
     ).join(" ");
     const refused = await expectRefusedBeforeResolvers(JSON.stringify({ query: `mutation { ${aliases} }` }));
     expect(refused.code).toBe("GRAPHQL_VALIDATION_FAILED");
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 
   it("refuses 20 aliased signUps, so no account is created (ASVS 4.3.1)", async () => {
@@ -100,9 +87,9 @@ describe.each(STORES)("abusive operations on $name", (kind) => {
 
   it("refuses a batched array of logins, so guesses cannot be sent many to a request (ASVS 6.3.1)", async () => {
     const batch = Array.from({ length: 10 }, (_, i) => ({
-      query: `mutation { login(input: {username: "${victim.username}", password: "batched guess ${i}"}) { accessToken } }`,
+      query: `mutation { login(input: {username: "${target.victim.username}", password: "batched guess ${i}"}) { accessToken } }`,
     }));
     expect((await expectRefusedBeforeResolvers(JSON.stringify(batch))).status).toBe(400);
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 });

@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LOGOUT, REFRESH } from "../support/graphql-client.js";
-import { STORES, type TestStore } from "../support/stores.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
-import { ATTACK_ENV, expectRefused, expectSessionIntact, newVictim, type Victim } from "./attack-kit.js";
+import { STORES } from "../support/stores.js";
+import { expectRefused, expectSessionIntact, newVictim, targetPerSuite } from "./attack-kit.js";
 
 /**
  * Refresh cookies an attacker can make up: none may refresh, break the server, or touch the
@@ -14,24 +13,11 @@ const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 const spareBitsTwin = (char: string) => BASE64URL[BASE64URL.indexOf(char) ^ 1] as string;
 
 describe.each(STORES)("forged refresh cookies on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer;
-  let victim: Victim;
-  let cookieName: string;
+  const target = targetPerSuite(kind);
 
-  beforeAll(async () => {
-    store = await kind.create();
-    server = await startTestServer({ databaseUrl: store.url, env: ATTACK_ENV });
-    victim = await newVictim(server);
-    cookieName = server.app.services.refreshCookie.name;
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
-
-  const present = (value: string, query = REFRESH) => server.client().request(query, undefined, { cookie: `${cookieName}=${value}` });
-  const victimToken = () => victim.client.cookies.get(cookieName) as string;
+  const present = (value: string, query = REFRESH) =>
+    target.server.client().request(query, undefined, { cookie: `${target.cookieName}=${value}` });
+  const victimToken = () => target.victim.client.cookies.get(target.cookieName) as string;
 
   it("refuses random, empty and 4 KB values with REFRESH_INVALID or REFRESH_MISSING (ASVS 7.2.1)", async () => {
     const values = [
@@ -50,21 +36,21 @@ describe.each(STORES)("forged refresh cookies on $name", (kind) => {
       expect(refused.code, value.slice(0, 40)).toBe("UNAUTHENTICATED");
       expect(["REFRESH_INVALID", "REFRESH_MISSING"]).toContain(refused.reason);
     }
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 
   it("refuses the victim's access token in place of the refresh cookie (RFC 9700 §4.14, token confusion)", async () => {
-    expect(expectRefused(await present(victim.client.accessToken as string))).toEqual({
+    expect(expectRefused(await present(target.victim.client.accessToken as string))).toEqual({
       code: "UNAUTHENTICATED",
       reason: "REFRESH_INVALID",
     });
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 
   it("refuses the victim's session id with a forged MAC, a bumped generation, or a MAC from another session (ASVS 7.2.1, RFC 9700 §4.14.2)", async () => {
     const [sessionId = "", generation = "0", mac = ""] = victimToken().split(".");
-    const other = await newVictim(server);
-    const [, , otherMac = ""] = (other.client.cookies.get(cookieName) as string).split(".");
+    const other = await newVictim(target.server);
+    const [, , otherMac = ""] = (other.client.cookies.get(target.cookieName) as string).split(".");
     const forged = [
       `${sessionId}.${generation}.${randomBytes(32).toString("base64url")}`,
       `${sessionId}.${Number(generation) + 1}.${mac}`,
@@ -80,7 +66,7 @@ describe.each(STORES)("forged refresh cookies on $name", (kind) => {
       const refused = expectRefused(await present(value));
       expect(refused.code).toBe("UNAUTHENTICATED");
     }
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
     await expectSessionIntact(other);
   });
 
@@ -90,6 +76,6 @@ describe.each(STORES)("forged refresh cookies on $name", (kind) => {
       const out = await present(value, LOGOUT);
       expect(out.body).toEqual({ data: { logout: true } });
     }
-    await expectSessionIntact(victim);
+    await expectSessionIntact(target.victim);
   });
 });
