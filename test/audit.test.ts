@@ -1,28 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD, type GraphQLClient, LOGIN, LOGOUT, REFRESH, REVOKE_SESSION } from "./support/graphql-client.js";
-import { STORES, type TestStore } from "./support/stores.js";
-import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";
+import { serverPerSuite } from "./support/server-fixture.js";
+import { STORES } from "./support/stores.js";
+import { signUpUser } from "./support/test-server.js";
 import { claimsOf } from "./support/token-claims.js";
 
 const USER_AGENT = "audit-test-agent/1.0";
 const NEW_PASSWORD = "a brand new passphrase for audit 77";
+
+/** Events about one session: each row names its user, its session and the caller's agent. */
+const SESSION_EVENTS = [
+  "login_succeeded",
+  "refreshed",
+  "refresh_reuse_concurrent",
+  "refresh_reuse_theft",
+  "logout",
+  "session_revoked",
+  "password_changed",
+];
+/** Every kind of event the setup below provokes. */
+const ALL_EVENTS = ["signup", "login_failed", ...SESSION_EVENTS, "rate_limited"];
 
 /**
  * The audit trail (OWASP ASVS 16.3.1 to 16.3.3, 16.2.1): every authentication event leaves a row
  * saying when, who, which session, from which address and agent, and none holds a secret (16.2.5).
  */
 describe.each(STORES)("auth_events audit trail on $name", (kind) => {
-  let store: TestStore;
-  let server: TestServer;
+  const fixture = serverPerSuite(kind, { env: { LOGIN_MAX_FAILURES: "2" } });
   const secrets = new Set<string>();
   let userId: string;
   let username: string;
   const started = Date.now();
 
   beforeAll(async () => {
-    store = await kind.create();
-    server = await startTestServer({ databaseUrl: store.url, env: { LOGIN_MAX_FAILURES: "2" } });
-
+    const { server } = fixture;
     const client = server.client();
     const as = (c: GraphQLClient, query: string, variables?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
       c.request(query, variables, { headers: { "user-agent": USER_AGENT }, ...extra });
@@ -67,28 +78,13 @@ describe.each(STORES)("auth_events audit trail on $name", (kind) => {
     // Two failures spend the (username, IP) budget; the third attempt is refused by the limiter.
     for (let i = 0; i < 3; i++) await as(server.client(), LOGIN, { input: { username, password: `wrong guess ${i} for audit` } });
   });
-  afterAll(async () => {
-    await server?.stop();
-    await store?.drop();
-  });
 
-  const events = () => server.app.store.db.selectFrom("auth_events").selectAll().orderBy("id").execute();
+  const events = () => fixture.server.app.store.db.selectFrom("auth_events").selectAll().orderBy("id").execute();
 
   it("records each kind of event with its time, user, session, address and agent", async () => {
     const rows = await events();
     const byType = (type: string) => rows.filter((row) => row.type === type);
-    for (const type of [
-      "signup",
-      "login_succeeded",
-      "login_failed",
-      "refreshed",
-      "refresh_reuse_concurrent",
-      "refresh_reuse_theft",
-      "logout",
-      "session_revoked",
-      "password_changed",
-      "rate_limited",
-    ]) {
+    for (const type of ALL_EVENTS) {
       expect(byType(type).length, type).toBeGreaterThan(0);
       for (const row of byType(type)) {
         expect(Number(row.created_at), type).toBeGreaterThanOrEqual(started);
@@ -96,15 +92,7 @@ describe.each(STORES)("auth_events audit trail on $name", (kind) => {
         expect(row.ip_address, type).toMatch(/127\.0\.0\.1$/);
       }
     }
-    for (const type of [
-      "login_succeeded",
-      "refreshed",
-      "refresh_reuse_concurrent",
-      "refresh_reuse_theft",
-      "logout",
-      "session_revoked",
-      "password_changed",
-    ]) {
+    for (const type of SESSION_EVENTS) {
       for (const row of byType(type)) {
         expect(row.user_id, type).toBe(userId);
         expect(row.session_id, type).toMatch(/^[0-9a-f-]{36}$/);

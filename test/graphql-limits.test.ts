@@ -1,9 +1,10 @@
 import { getIntrospectionQuery } from "graphql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_ALIASES, MAX_DEPTH, MAX_TOKENS } from "../src/graphql/graphql-limits.js";
 import { expectRefusedOverHttp, postRaw, storeCounts } from "./attacks/attack-kit.js";
-import { STORES, type TestStore } from "./support/stores.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { serverPerSuite } from "./support/server-fixture.js";
+import { STORES } from "./support/stores.js";
+import type { TestServer } from "./support/test-server.js";
 
 const SIGN_UP_INPUT = '{username: "limits_user", email: "limits_user@example.com", password: "a long enough password 99"}';
 
@@ -20,19 +21,6 @@ function deepSignUp(levels: number): string {
   let selection = "{ accessToken }";
   for (let i = 0; i < levels; i++) selection = `{ ... on AuthPayload ${selection} }`;
   return `mutation { signUp(input: ${SIGN_UP_INPUT}) ${selection} }`;
-}
-
-function server(kind: (typeof STORES)[number], env: Record<string, string>) {
-  const state: { store?: TestStore; server?: TestServer } = {};
-  beforeAll(async () => {
-    state.store = await kind.create();
-    state.server = await startTestServer({ databaseUrl: state.store.url, env });
-  });
-  afterAll(async () => {
-    await state.server?.stop();
-    await state.store?.drop();
-  });
-  return () => state.server as TestServer;
 }
 
 const post = (s: TestServer, query: string) => postRaw(s, JSON.stringify({ query }));
@@ -54,38 +42,38 @@ async function expectExecuted(s: TestServer, query: string) {
 }
 
 describe.each(STORES)("GraphQL limits with introspection on, on $name (OWASP ASVS 4.3.1)", (kind) => {
-  const s = server(kind, { NODE_ENV: "test" });
+  const fixture = serverPerSuite(kind, { env: { NODE_ENV: "test" } });
 
   it(`runs an operation ${MAX_DEPTH} deep and refuses one a level deeper before any resolver`, async () => {
-    await expectExecuted(s(), meAtDepth(MAX_DEPTH));
-    const refused = await expectRefusedBeforeResolvers(s(), meAtDepth(MAX_DEPTH + 1));
+    await expectExecuted(fixture.server, meAtDepth(MAX_DEPTH));
+    const refused = await expectRefusedBeforeResolvers(fixture.server, meAtDepth(MAX_DEPTH + 1));
     expect(refused.body.errors[0].message).toMatch(/depth/i);
-    await expectRefusedBeforeResolvers(s(), deepSignUp(MAX_DEPTH));
+    await expectRefusedBeforeResolvers(fixture.server, deepSignUp(MAX_DEPTH));
   });
 
   it("exempts the standard introspection query from the depth limit, but not a deep __type", async () => {
-    const body = await expectExecuted(s(), getIntrospectionQuery());
+    const body = await expectExecuted(fixture.server, getIntrospectionQuery());
     expect(body.data.__schema.queryType.name).toBe("Query");
     let nested = "{ name }";
     for (let i = 0; i < MAX_DEPTH; i++) nested = `{ ofType ${nested} }`;
-    await expectRefusedBeforeResolvers(s(), `{ __type(name: "User") { fields { type ${nested} } } }`);
+    await expectRefusedBeforeResolvers(fixture.server, `{ __type(name: "User") { fields { type ${nested} } } }`);
   });
 
   it(`runs ${MAX_ALIASES} aliases and refuses ${MAX_ALIASES + 1}, with aliased mutations writing nothing`, async () => {
-    await expectExecuted(s(), aliasesOfMe(MAX_ALIASES));
-    const refused = await expectRefusedBeforeResolvers(s(), aliasesOfMe(MAX_ALIASES + 1));
+    await expectExecuted(fixture.server, aliasesOfMe(MAX_ALIASES));
+    const refused = await expectRefusedBeforeResolvers(fixture.server, aliasesOfMe(MAX_ALIASES + 1));
     expect(refused.body.errors[0].message).toMatch(/alias/i);
     const signUps = Array.from(
       { length: MAX_ALIASES + 1 },
       (_, i) => `s${i}: signUp(input: ${SIGN_UP_INPUT.replaceAll("limits_user", `limits_${i}`)}) { accessToken }`,
     );
-    await expectRefusedBeforeResolvers(s(), `mutation { ${signUps.join(" ")} }`);
+    await expectRefusedBeforeResolvers(fixture.server, `mutation { ${signUps.join(" ")} }`);
   });
 
   it("refuses an operation over the cost limit", async () => {
     let selection = `{ ${"__typename ".repeat(300)}}`;
     for (let i = 0; i < 8; i++) selection = `{ ... on AuthPayload ${selection} }`;
-    const refused = await expectRefusedBeforeResolvers(s(), `mutation { signUp(input: ${SIGN_UP_INPUT}) ${selection} }`);
+    const refused = await expectRefusedBeforeResolvers(fixture.server, `mutation { signUp(input: ${SIGN_UP_INPUT}) ${selection} }`);
     expect(refused.body.errors[0].message).toMatch(/cost/i);
   });
 
@@ -93,7 +81,7 @@ describe.each(STORES)("GraphQL limits with introspection on, on $name (OWASP ASV
     const fragments = [`fragment F0 on AuthPayload { ${"__typename ".repeat(10)}}`];
     for (let i = 1; i <= 8; i++) fragments.push(`fragment F${i} on AuthPayload { ${`...F${i - 1} `.repeat(10)}}`);
     const refused = await expectRefusedBeforeResolvers(
-      s(),
+      fixture.server,
       `mutation { signUp(input: ${SIGN_UP_INPUT}) { ...F8 } } ${fragments.join(" ")}`,
     );
     expect(refused.body.errors[0].extensions.validationErrorCode).toBe("MAX_RECURSIVE_SELECTIONS_EXCEEDED");
@@ -101,7 +89,7 @@ describe.each(STORES)("GraphQL limits with introspection on, on $name (OWASP ASV
 
   it(`refuses a document over ${MAX_TOKENS} tokens as a parse failure`, async () => {
     await expectRefusedBeforeResolvers(
-      s(),
+      fixture.server,
       `mutation { signUp(input: ${SIGN_UP_INPUT}) { ${"accessToken ".repeat(MAX_TOKENS)}} }`,
       "GRAPHQL_PARSE_FAILED",
     );
@@ -109,38 +97,38 @@ describe.each(STORES)("GraphQL limits with introspection on, on $name (OWASP ASV
 
   it("answers a syntax error with 400 GRAPHQL_PARSE_FAILED, never a 500", async () => {
     for (const query of ["{ me ", "mutation { signUp(input: {) }", "}", "query { me { id } } }", '{ me(id: "unterminated) }']) {
-      await expectRefusedBeforeResolvers(s(), query, "GRAPHQL_PARSE_FAILED");
+      await expectRefusedBeforeResolvers(fixture.server, query, "GRAPHQL_PARSE_FAILED");
     }
   });
 
   it("keeps field suggestions outside production", async () => {
-    const refused = await expectRefusedOverHttp(await post(s(), "{ mee { id } }"));
+    const refused = await expectRefusedOverHttp(await post(fixture.server, "{ mee { id } }"));
     expect(refused.body.errors[0].message).toMatch(/Did you mean "me"/);
   });
 });
 
 describe.each(STORES)("GraphQL schema exposure in production on $name (OWASP ASVS 4.3.2)", (kind) => {
-  const s = server(kind, { NODE_ENV: "production" });
+  const fixture = serverPerSuite(kind, { env: { NODE_ENV: "production" } });
 
   it("refuses introspection, __schema and __type alike", async () => {
     for (const query of [getIntrospectionQuery(), "{ __schema { types { name } } }", '{ __type(name: "User") { name } }']) {
-      await expectRefusedBeforeResolvers(s(), query);
+      await expectRefusedBeforeResolvers(fixture.server, query);
     }
   });
 
   it("hides field suggestions from errors", async () => {
     for (const query of ["{ mee { id } }", "{ me { usernme } }", "mutation { logot }"]) {
-      const refused = await expectRefusedBeforeResolvers(s(), query);
+      const refused = await expectRefusedBeforeResolvers(fixture.server, query);
       expect(JSON.stringify(refused.body)).not.toMatch(/Did you mean/);
     }
   });
 });
 
 describe.each(STORES)("ENABLE_INTROSPECTION=true in production on $name", (kind) => {
-  const s = server(kind, { NODE_ENV: "production", ENABLE_INTROSPECTION: "true" });
+  const fixture = serverPerSuite(kind, { env: { NODE_ENV: "production", ENABLE_INTROSPECTION: "true" } });
 
   it("re-enables introspection, still exempt from the depth limit", async () => {
-    const body = await expectExecuted(s(), getIntrospectionQuery());
+    const body = await expectExecuted(fixture.server, getIntrospectionQuery());
     expect(body.data.__schema.types.map((t: { name: string }) => t.name)).toContain("AuthPayload");
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.js";
 import { CHANGE_PASSWORD, type GraphQLResponse, LOGOUT, ME, REFRESH, SIGN_UP } from "./support/graphql-client.js";
-import { STORES, type TestStore } from "./support/stores.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { serverPerSuite } from "./support/server-fixture.js";
+import { STORES } from "./support/stores.js";
 
 const PASSWORD = "logged flow passphrase 4521";
 const NEW_PASSWORD = "replacement passphrase 9173";
@@ -16,17 +16,13 @@ const WRONG_PASSWORD = "wrong guess passphrase 3388";
 describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ level, kind }))))(
   "logs at $level on $kind.name",
   ({ level, kind }) => {
-    let store: TestStore;
-    let server: TestServer;
     const lines: string[] = [];
+    const fixture = serverPerSuite(kind, { logger: createLogger(level, { write: (line: string) => void lines.push(line) }) });
     const secrets = new Set<string>([PASSWORD, NEW_PASSWORD, WRONG_PASSWORD]);
     const responses: { name: string; response: GraphQLResponse }[] = [];
 
     beforeAll(async () => {
-      store = await kind.create();
-      const logger = createLogger(level, { write: (line: string) => void lines.push(line) });
-      server = await startTestServer({ databaseUrl: store.url, logger });
-
+      const { server } = fixture;
       const client = server.client();
       const step = async (name: string, run: () => Promise<GraphQLResponse>) => {
         const response = await run();
@@ -53,10 +49,6 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
       await step("refresh after logout", () =>
         client.request(REFRESH, undefined, { cookie: [...secrets].map((s, i) => `c${i}=${s}`).join("; ") }),
       );
-    });
-    afterAll(async () => {
-      await server?.stop();
-      await store?.drop();
     });
 
     it("ran the whole flow, so the log had every secret to leak (control)", () => {
@@ -106,7 +98,7 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
     });
 
     it("ignores a client-chosen X-Request-Id, so clients cannot forge log entries (ASVS 16.4.1)", async () => {
-      const response = await fetch(`${server.url}/healthz`, { headers: { "x-request-id": "client-chosen-id" } });
+      const response = await fetch(`${fixture.server.url}/healthz`, { headers: { "x-request-id": "client-chosen-id" } });
       expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
       expect(lines.join("")).not.toContain("client-chosen-id");
     });
