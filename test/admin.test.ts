@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { errorOf, type GraphQLClient, LOGIN, USERS } from "./support/graphql-client.js";
+import { errorOf, type GraphQLClient, USERS } from "./support/graphql-client.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { execSql } from "./support/store-sql.js";
 import { STORES } from "./support/stores.js";
-import { signUpUser } from "./support/test-server.js";
+import { logInUser, signUpUser } from "./support/test-server.js";
 
 type ListedUser = { id: string; username: string; createdAt: string };
 
@@ -17,9 +17,8 @@ describe.each(STORES)("the ADMIN-only users query on $name", (kind) => {
     const client = fixture.server.client();
     const { user, username, password } = await signUpUser(client);
     await execSql(fixture.store, "update users set roles = ? where id = ?", ["USER,ADMIN", user.id]);
-    const res = await client.request(LOGIN, { input: { username, password } });
+    const res = await logInUser(client, username, password);
     expect(res.body.data?.login.user.roles).toEqual(["USER", "ADMIN"]);
-    client.accessToken = res.body.data?.login.accessToken;
     return client;
   }
 

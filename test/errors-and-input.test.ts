@@ -5,7 +5,7 @@ import { CHANGE_PASSWORD, errorOf, type GraphQLResponse, LOGIN, LOGOUT, ME, REFR
 import { refreshCookieOf, refreshWith, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { TEST_ACCESS_SECRET } from "./support/test-config.js";
-import { signUpUser } from "./support/test-server.js";
+import { logInUser, signUpUser } from "./support/test-server.js";
 
 const ISSUER = "https://auth.test";
 const AUDIENCE = "auth-test-api";
@@ -133,8 +133,7 @@ describe.each(STORES)("error codes and reasons on $name", (kind) => {
       const client = fixture.server.client();
       const { username, password, response: signUp } = await signUpUser(client);
       const signUpCookie = refreshCookieOf(fixture, client);
-      const login = await client.request(LOGIN, { input: { username, password } });
-      client.accessToken = login.body.data?.login.accessToken;
+      const login = await logInUser(client, username, password);
       const loginCookie = refreshCookieOf(fixture, client);
       const refresh = await client.request(REFRESH);
       const refreshCookie = refreshCookieOf(fixture, client);

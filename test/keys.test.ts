@@ -6,7 +6,8 @@ import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
 import { createSigningKeys } from "../src/auth/signing-keys.js";
 import { ConfigError } from "../src/config.js";
-import { errorOf, ME } from "./support/graphql-client.js";
+import { meWith } from "./support/access-token-checks.js";
+import { errorOf } from "./support/graphql-client.js";
 import { newKeyPair, privatePem, publicPem } from "./support/key-pairs.js";
 import { restartingServerPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
@@ -67,8 +68,6 @@ describe("signing keys from configuration", () => {
 describe.each(STORES)("key rotation across restarts on $name", (kind) => {
   const restart = restartingServerPerSuite(kind);
   const keyDir = mkdtempSync(join(tmpdir(), "auth-keys-"));
-
-  const meWith = (s: TestServer, token: string) => s.client().request(ME, undefined, { token });
 
   for (const [algorithm, a, b] of [
     ["ES256", KEYS.es256a, KEYS.es256b],

@@ -2,7 +2,8 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploymentNamespace } from "../src/store/deployment-namespace.js";
-import { errorOf, type GraphQLClient, LOGOUT, LOGOUT_ALL, ME } from "./support/graphql-client.js";
+import { type ClientSource, expectAccepted, meWith } from "./support/access-token-checks.js";
+import { errorOf, LOGOUT, LOGOUT_ALL } from "./support/graphql-client.js";
 import { type ServerProcess, spawnServer } from "./support/server-process.js";
 import { execSql } from "./support/store-sql.js";
 import { POSTGRES, SQLITE, type StoreKind, TEST_DATABASE_URL, TEST_REDIS_URL, type TestStore } from "./support/stores.js";
@@ -16,12 +17,8 @@ import { claimsOf } from "./support/token-claims.js";
 const POLL_TRIES = 100;
 const POLL_INTERVAL_MS = 100;
 
-function meWith(server: { client(): GraphQLClient }, token: string) {
-  return server.client().request(ME, undefined, { token });
-}
-
 /** Resolves once `token` is refused as SESSION_REVOKED on `server`; fails after the bound. */
-async function eventuallyRevoked(server: { client(): GraphQLClient }, token: string): Promise<void> {
+async function eventuallyRevoked(server: ClientSource, token: string): Promise<void> {
   for (let i = 0; i < POLL_TRIES; i++) {
     const me = await meWith(server, token);
     if (errorOf(me).reason === "SESSION_REVOKED") return;
@@ -29,12 +26,6 @@ async function eventuallyRevoked(server: { client(): GraphQLClient }, token: str
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
   throw new Error(`the token was still accepted after ${POLL_TRIES} tries`);
-}
-
-async function expectAccepted(server: { client(): GraphQLClient }, token: string): Promise<void> {
-  const me = await meWith(server, token);
-  expect(me.body.errors).toBeUndefined();
-  expect(me.body.data?.me.id).toBeTruthy();
 }
 
 /** Cuts the bus listeners of every instance on `store`, as a network blip or a failover would. */

@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import {
-  CHANGE_PASSWORD,
-  errorOf,
-  type GraphQLClient,
-  LOGIN,
-  LOGOUT,
-  LOGOUT_ALL,
-  ME,
-  REFRESH,
-  REVOKE_SESSION,
-} from "./support/graphql-client.js";
+import { expectAccepted, meWith } from "./support/access-token-checks.js";
+import { CHANGE_PASSWORD, errorOf, type GraphQLClient, LOGOUT, LOGOUT_ALL, REFRESH, REVOKE_SESSION } from "./support/graphql-client.js";
 import { refreshCookieOf, refreshWith, serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
-import { signUpUser } from "./support/test-server.js";
+import { logInUser, signUpUser } from "./support/test-server.js";
 import { claimsOf } from "./support/token-claims.js";
 
 /** Each test reads `me` with the access token it kept; ending the session must refuse it at once. */
@@ -22,29 +13,21 @@ describe.each(STORES)("ending a session refuses its access tokens at once on $na
   /** A second device of the same user: its own session, access token and cookie. */
   async function secondDevice(username: string, password: string): Promise<GraphQLClient> {
     const other = fixture.server.client();
-    const login = await other.request(LOGIN, { input: { username, password } });
-    other.accessToken = login.body.data?.login.accessToken;
-    expect(other.accessToken).toBeTruthy();
+    await logInUser(other, username, password);
     return other;
   }
 
   async function expectRevoked(token: string | undefined) {
-    const me = await fixture.server.client().request(ME, undefined, { token: token as string });
+    const me = await meWith(fixture.server, token as string);
     expect(me.body.data).toBeNull();
     expect(errorOf(me)).toMatchObject({ code: "UNAUTHENTICATED", reason: "SESSION_REVOKED" });
-  }
-
-  async function expectAccepted(token: string | undefined) {
-    const me = await fixture.server.client().request(ME, undefined, { token: token as string });
-    expect(me.body.errors).toBeUndefined();
-    expect(me.body.data?.me.id).toBeTruthy();
   }
 
   it("refuses the access token of a session ended by logout, which stays unexpired", async () => {
     const client = fixture.server.client();
     await signUpUser(client);
     const token = client.accessToken;
-    await expectAccepted(token);
+    await expectAccepted(fixture.server, token as string);
     const logout = await client.request(LOGOUT);
     expect(logout.body.data?.logout).toBe(true);
     await expectRevoked(token);
@@ -59,7 +42,7 @@ describe.each(STORES)("ending a session refuses its access tokens at once on $na
     const revoked = await client.request(REVOKE_SESSION, { id: otherSid });
     expect(revoked.body.data?.revokeSession).toBe(true);
     await expectRevoked(other.accessToken);
-    await expectAccepted(client.accessToken);
+    await expectAccepted(fixture.server, client.accessToken as string);
   });
 
   it("refuses the caller's own access token once revokeSession ends the current session", async () => {
@@ -90,7 +73,7 @@ describe.each(STORES)("ending a session refuses its access tokens at once on $na
     });
     expect(changed.body.errors).toBeUndefined();
     await expectRevoked(other.accessToken);
-    await expectAccepted(changed.body.data?.changePassword.accessToken);
+    await expectAccepted(fixture.server, changed.body.data?.changePassword.accessToken as string);
   });
 
   it("refuses the newest access token of a session ended by refresh-token theft", async () => {
@@ -100,7 +83,7 @@ describe.each(STORES)("ending a session refuses its access tokens at once on $na
     await client.request(REFRESH);
     const latest = await client.request(REFRESH);
     const newestAccess = latest.body.data?.refreshToken.accessToken;
-    await expectAccepted(newestAccess);
+    await expectAccepted(fixture.server, newestAccess as string);
 
     const theft = await refreshWith(fixture, grandparent);
     expect(errorOf(theft)).toMatchObject({ code: "UNAUTHENTICATED", reason: "REFRESH_REUSED" });

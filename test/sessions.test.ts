@@ -16,7 +16,7 @@ import { ManualClock } from "./support/manual-clock.js";
 import { refreshCookieOf, refreshWith, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { isClearing } from "./support/set-cookie.js";
 import { STORES } from "./support/stores.js";
-import { signUpUser } from "./support/test-server.js";
+import { logInUser, signUpUser } from "./support/test-server.js";
 import { claimsOf } from "./support/token-claims.js";
 
 const sidOf = (client: GraphQLClient) => claimsOf(client.accessToken as string).sid as string;
@@ -33,8 +33,7 @@ describe.each(STORES)("sessions on $name", (kind) => {
     for (let i = 1; i < count; i += 1) {
       clock.advance(1_000);
       const device = fixture.server.client();
-      const res = await device.request(LOGIN, { input: { username: account.username, password: account.password } });
-      device.accessToken = res.body.data?.login.accessToken;
+      await logInUser(device, account.username, account.password);
       devices.push(device);
     }
     return { account, devices };
@@ -138,8 +137,7 @@ describe.each(STORES)("sessions on $name", (kind) => {
   it("after changePassword the pre-change cookie is refused without ending the caller's session (guards against a second tab logging the user out as 'theft')", async () => {
     const { account } = await signedInDevices(1);
     const caller = fixture.server.client();
-    const res0 = await caller.request(LOGIN, { input: { username: account.username, password: account.password } });
-    caller.accessToken = res0.body.data?.login.accessToken;
+    await logInUser(caller, account.username, account.password);
     const before = refreshCookieOf(fixture, caller) as string;
     const res = await caller.request(CHANGE_PASSWORD, {
       input: { currentPassword: account.password, newPassword: "another brand new passphrase" },

@@ -4,7 +4,7 @@ import { type App, createApp } from "../../src/app.js";
 import type { PasswordHasher } from "../../src/auth/password-hasher.js";
 import type { Clock } from "../../src/clock.js";
 import type { Logger } from "../../src/logger.js";
-import { GraphQLClient, SIGN_UP } from "./graphql-client.js";
+import { GraphQLClient, LOGIN, SIGN_UP } from "./graphql-client.js";
 import { testConfig } from "./test-config.js";
 
 export interface TestServer {
@@ -52,4 +52,12 @@ export async function signUpUser(client: GraphQLClient, password = "correct hors
   if (!res.body.data?.signUp) throw new Error(`signUp failed: ${JSON.stringify(res.body.errors)}`);
   client.accessToken = res.body.data.signUp.accessToken;
   return { username, email, password, user: res.body.data.signUp.user as { id: string }, response: res };
+}
+
+/** Logs an existing user in, as another device would; the client then holds that session's access token and cookie. */
+export async function logInUser(client: GraphQLClient, username: string, password: string) {
+  const res = await client.request(LOGIN, { input: { username, password } });
+  if (!res.body.data?.login) throw new Error(`login failed: ${JSON.stringify(res.body.errors)}`);
+  client.accessToken = res.body.data.login.accessToken;
+  return res;
 }
