@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { spawnMain, stopMain } from "../test/support/main-process.js";
 
 /** The real server (`src/main.ts`) running in its own process, as `npm start` runs it. */
 export interface ServerProcess {
@@ -23,12 +24,13 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts the server on 127.0.0.1 with fresh secrets and limits raised far above what a run sends,
- * so the numbers measure the work and not the brute-force throttles.
+ * so the numbers measure the work and not the brute-force throttles. Logs stay at warn, so no
+ * request line is written during a run; the "serving" line with the port is not written either,
+ * hence a port chosen here and /readyz polled, where the tests read the port from that line.
  */
 export async function startServer(databaseUrl: string): Promise<ServerProcess> {
   const port = await freePort();
   const env = {
-    PATH: process.env.PATH ?? "",
     NODE_ENV: "test",
     LOG_LEVEL: "warn",
     HOST: "127.0.0.1",
@@ -41,11 +43,9 @@ export async function startServer(databaseUrl: string): Promise<ServerProcess> {
     SIGNUP_MAX_PER_IP_PER_HOUR: "1000000",
     REFRESH_MAX_PER_IP_PER_MINUTE: "1000000",
   };
-  // The environment is built from scratch so a developer's .env or shell settings cannot leak in;
-  // the working directory has no .env to load unless one was made by hand.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawnMain(env, ["ignore", "inherit", "inherit"]);
   const url = `http://127.0.0.1:${port}`;
-  const server = { url, stop: () => stopChild(child) };
+  const server = { url, stop: () => stopMain(child) };
   try {
     await waitUntilReady(url, child);
   } catch (error) {
@@ -68,14 +68,4 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
     await sleep(100);
   }
   throw new Error("server was not ready within 30 s");
-}
-
-/** SIGTERM lets the server drain and close its store; SIGKILL if it has not gone in 10 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -6,20 +6,19 @@ import { type Config, loadConfig } from "../../src/config.js";
 export const TEST_ACCESS_SECRET = "test-access-secret-0123456789abcdef-0123456789";
 export const TEST_REFRESH_SECRET = "test-refresh-secret-0123456789abcdef-012345678";
 
+/** The environment every test server starts from, in this process or its own; a test's settings go on top. */
+export const TEST_ENV: Readonly<Record<string, string>> = {
+  NODE_ENV: "test",
+  LOG_LEVEL: "silent",
+  ACCESS_TOKEN_SECRET: TEST_ACCESS_SECRET,
+  REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
+  // Tests drive many logins from one address; the brute-force suite sets its own limits.
+  LOGIN_MAX_FAILURES_PER_IP_PER_DAY: "100000",
+  SIGNUP_MAX_PER_IP_PER_HOUR: "100000",
+  REFRESH_MAX_PER_IP_PER_MINUTE: "100000",
+};
+
 /** A Config as `npm start` would build it, from a test's own environment and nothing else. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
-  return loadConfig(
-    {
-      NODE_ENV: "test",
-      LOG_LEVEL: "silent",
-      ACCESS_TOKEN_SECRET: TEST_ACCESS_SECRET,
-      REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
-      // Tests drive many logins from one address; the brute-force suite sets its own limits.
-      LOGIN_MAX_FAILURES_PER_IP_PER_DAY: "100000",
-      SIGNUP_MAX_PER_IP_PER_HOUR: "100000",
-      REFRESH_MAX_PER_IP_PER_MINUTE: "100000",
-      ...env,
-    },
-    { dataDir: mkdtempSync(join(tmpdir(), "auth-config-")), warn: () => {} },
-  );
+  return loadConfig({ ...TEST_ENV, ...env }, { dataDir: mkdtempSync(join(tmpdir(), "auth-config-")), warn: () => {} });
 }
