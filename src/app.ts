@@ -46,6 +46,8 @@ export interface App {
 }
 
 const BODY_LIMIT = "100kb";
+/** GraphQL over HTTP: GET for queries, POST, and the CORS preflight. */
+const GRAPHQL_METHODS = ["GET", "POST", "OPTIONS"] as const;
 
 /**
  * Builds the whole service: store (migrated), Redis when configured, services, Apollo and Express.
@@ -123,12 +125,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   app.use(
     config.graphqlPath,
-    allowedMethods(["GET", "POST", "OPTIONS"]),
+    allowedMethods(GRAPHQL_METHODS),
     contentTypeCheck,
     cors<cors.CorsRequest>({
       origin: (origin, callback) => callback(null, origin === undefined ? false : services.origins.isAllowed(origin)),
       credentials: true,
-      methods: ["GET", "POST", "OPTIONS"],
+      methods: [...GRAPHQL_METHODS],
       allowedHeaders: ["content-type", "authorization", "apollo-require-preflight", "x-apollo-operation-name", "apollographql-client-name"],
       maxAge: 600,
     }),

@@ -83,21 +83,17 @@ export class AuthService {
 
   /** OWASP ASVS 7.4.3: a password change ends every other session and renews this one's token. */
   async changePassword(viewer: Viewer, currentPassword: string, newPassword: string, client: ClientInfo): Promise<AuthResult> {
+    refuseControlCharacters("currentPassword", currentPassword);
     const attempt = await this.limited(
       this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip ?? "unknown"),
       client,
       "change_password",
     );
-    let user: UserRow;
-    try {
-      user = await this.users.changePassword(viewer.userId, currentPassword, newPassword);
-    } catch (error) {
-      // The new password is judged only once the current one has matched: that proof resets the
-      // count as a successful login does, so retrying a refused new password never locks anyone out.
-      if (error instanceof AuthError && error.extensions.field === "newPassword") await attempt.succeeded();
-      throw error;
-    }
+    const current = await this.users.verifyPassword(viewer.userId, currentPassword);
+    // The current password matched: that proof resets the count, as a successful login does, so
+    // retrying a refused new password never locks anyone out.
     await attempt.succeeded();
+    const user = await this.users.setPassword(current, newPassword);
     await this.sessions.endAll(user.id, "password_changed", client, viewer.sessionId);
     await this.events.record({ type: "password_changed", userId: user.id, sessionId: viewer.sessionId, ...client });
     return this.issue(user, await this.sessions.reissue(user.id, viewer.sessionId, client));

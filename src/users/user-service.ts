@@ -85,12 +85,18 @@ export class UserService {
     return { ok: true, user, rehashed: true };
   }
 
-  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<UserRow> {
-    refuseControlCharacters("currentPassword", currentPassword);
+  /** The user, once `password` is proven to be theirs; else UNAUTHENTICATED INVALID_CREDENTIALS. */
+  async verifyPassword(userId: string, password: string): Promise<UserRow> {
+    refuseControlCharacters("currentPassword", password);
     const user = await this.users.findById(userId);
-    if (!user || !(await this.hasher.verify(user.password_hash, normalizePassword(currentPassword)))) {
+    if (!user || !(await this.hasher.verify(user.password_hash, normalizePassword(password)))) {
       throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     }
+    return user;
+  }
+
+  /** Replaces the user's password, under the same rules as at sign-up. */
+  async setPassword(user: UserRow, newPassword: string): Promise<UserRow> {
     const password = checkNewPassword(newPassword, {
       field: "newPassword",
       minLength: this.passwordMinLength,
