@@ -13,6 +13,12 @@ export const EXAMPLE_SECRETS: Readonly<Record<string, string>> = Object.freeze({
   REFRESH_TOKEN_SECRET: "replace-me-with-at-least-32-random-bytes-refresh",
 });
 
+/**
+ * What development and test fall back to when these are unset. Production refuses to guess them:
+ * the issuer must name the real service, and the store must be chosen, not found at ./data.
+ */
+export const DEVELOPMENT_DEFAULTS = Object.freeze({ DATABASE_URL: "sqlite:./data/auth.db", JWT_ISSUER: "http://localhost:4000" });
+
 /** NIST SP 800-63B §3.1.1.2 and OWASP ASVS 6.2: 256-bit HMAC keys for JWTs and token MACs. */
 const MIN_SECRET_BYTES = 32;
 
@@ -114,6 +120,23 @@ function checkSecret(name: string, value: string | undefined, problems: string[]
     problems.push(`${name}: shorter than ${MIN_SECRET_BYTES} bytes; set a random value of at least ${MIN_SECRET_BYTES} bytes`);
 }
 
+const missingDatabaseUrl = `DATABASE_URL: missing; production never falls back to ${DEVELOPMENT_DEFAULTS.DATABASE_URL}; set sqlite:<path> or postgres://…`;
+
+/** Settings that are fine on a laptop and unsafe in production; one line each. */
+function refuseUnsafeProductionSettings(e: ParsedEnv, problems: string[]) {
+  if (e.JWT_ISSUER === undefined) {
+    problems.push(
+      `JWT_ISSUER: missing; set the public URL of this service (${DEVELOPMENT_DEFAULTS.JWT_ISSUER} is only the development default)`,
+    );
+  }
+  if (e.DATABASE_URL === undefined) problems.push(missingDatabaseUrl);
+  // Trusting every hop lets any client choose its own IP through X-Forwarded-For, and with it the
+  // key every per-IP limit counts under (OWASP ASVS 13.2: trust only the configured proxies).
+  if (e.TRUST_PROXY === "true") {
+    problems.push("TRUST_PROXY: true trusts every hop, so any client picks its own IP; set the hop count or the proxies' addresses");
+  }
+}
+
 function cookieSettings(e: ParsedEnv, isProduction: boolean, problems: string[]): Config["cookie"] {
   const name = e.REFRESH_COOKIE_NAME ?? (isProduction ? "__Host-refresh_token" : "refresh_token");
   // RFC 6265bis §4.1.3: a __Host- cookie is Secure, Path=/ and has no Domain; a __Secure- one is Secure.
@@ -174,6 +197,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
   let accessSecret = e.ACCESS_TOKEN_SECRET;
   let refreshSecret = e.REFRESH_TOKEN_SECRET;
   if (isProduction) {
+    refuseUnsafeProductionSettings(e, problems);
     // Production never falls back to generated secrets: a restart on a fresh disk would silently
     // log everyone out, and several instances would disagree (OWASP ASVS 13.3.1).
     if (!asymmetric) checkSecret("ACCESS_TOKEN_SECRET", accessSecret, problems);
@@ -199,7 +223,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     port: e.PORT,
     host: e.HOST,
     graphqlPath: "/graphql",
-    databaseUrl: e.DATABASE_URL,
+    databaseUrl: e.DATABASE_URL ?? DEVELOPMENT_DEFAULTS.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     corsOrigins,
     logLevel: e.LOG_LEVEL,
@@ -213,7 +237,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
       previousSecrets,
       privateKeyPem,
       previousPublicKeysPem,
-      issuer: e.JWT_ISSUER,
+      issuer: e.JWT_ISSUER ?? DEVELOPMENT_DEFAULTS.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / SECONDS),
       clockToleranceSeconds: Math.floor(e.JWT_CLOCK_TOLERANCE / SECONDS),
@@ -251,8 +275,14 @@ export interface StoreConfig {
 export function loadStoreConfig(env: Env = readEnvironment()): StoreConfig {
   const { values, problems } = parseEnv(env);
   const relevant = problems.filter((line) => /^(NODE_ENV|DATABASE_URL|PASSWORD_MIN_LENGTH):/.test(line));
+  const databaseUrlRefused = relevant.some((line) => line.startsWith("DATABASE_URL:"));
+  if (values.NODE_ENV === "production" && values.DATABASE_URL === undefined && !databaseUrlRefused) relevant.push(missingDatabaseUrl);
   if (relevant.length > 0) throw new ConfigError(relevant);
-  return Object.freeze({ env: values.NODE_ENV, databaseUrl: values.DATABASE_URL, passwordMinLength: values.PASSWORD_MIN_LENGTH });
+  return Object.freeze({
+    env: values.NODE_ENV,
+    databaseUrl: values.DATABASE_URL ?? DEVELOPMENT_DEFAULTS.DATABASE_URL,
+    passwordMinLength: values.PASSWORD_MIN_LENGTH,
+  });
 }
 
 /** The process environment, with a `.env` file in the working directory loaded first if present. */

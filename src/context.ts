@@ -7,6 +7,7 @@ import type { SessionRevocations } from "./auth/session-revocations.js";
 import type { SessionService } from "./auth/session-service.js";
 import type { Clock } from "./clock.js";
 import type { AuthFailureReason } from "./errors.js";
+import { clientIp } from "./http/client-ip.js";
 import type { OriginPolicy } from "./http/origin-policy.js";
 import type { UserService } from "./users/user-service.js";
 
@@ -39,7 +40,7 @@ const BEARER = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_+/=-]*)$/
  */
 export function createContextBuilder(deps: { accessTokens: AccessTokens; revocations: SessionRevocations; services: Services }) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
-    const client: ClientInfo = { ip: req.ip ?? null, userAgent: req.get("user-agent")?.slice(0, 512) ?? null };
+    const client: ClientInfo = { ip: clientIp(req), userAgent: req.get("user-agent")?.slice(0, 512) ?? null };
     const base = { req, res, client, services: deps.services };
     const header = req.get("authorization");
     if (header === undefined || header.trim() === "") return { ...base, viewer: null, authFailure: "TOKEN_MISSING" };

@@ -42,7 +42,8 @@ const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"], { message: "accepts development, production or test" }).default("development"),
   PORT: wholeNumber(0, 65535).default(4000),
   HOST: text("accepts a host name or IP address such as 127.0.0.1 or 0.0.0.0", /^[^\s/]+$/).default("127.0.0.1"),
-  DATABASE_URL: text("accepts sqlite:<path> or postgres://…", /^(sqlite:.+|postgres(ql)?:\/\/.+)$/).default("sqlite:./data/auth.db"),
+  // No default here: production refuses to run without one (config.ts supplies development's).
+  DATABASE_URL: text("accepts sqlite:<path> or postgres://…", /^(sqlite:.+|postgres(ql)?:\/\/.+)$/).optional(),
   REDIS_URL: text("accepts redis://… or rediss://…", /^rediss?:\/\/.+/).optional(),
   CORS_ORIGINS: z.string().default(""),
   LOG_LEVEL: z
@@ -62,7 +63,8 @@ const envSchema = z.object({
   JWT_PRIVATE_KEY_FILE: z.string().optional(),
   JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
   JWT_PREVIOUS_PUBLIC_KEYS_FILE: z.string().optional(),
-  JWT_ISSUER: z.string().default("http://localhost:4000"),
+  // No default here: production refuses to run without one (config.ts supplies development's).
+  JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().default("auth-api"),
   ACCESS_TOKEN_TTL: duration(SECONDS).default(ms("10m")),
   REFRESH_TOKEN_TTL: duration(SECONDS).default(ms("1d")),

@@ -8,6 +8,8 @@ import { CONFIG_VARIABLES, type Config, ConfigError, EXAMPLE_SECRETS, loadConfig
 const STRONG_ACCESS = "a-strong-access-secret-of-more-than-32-bytes-0001";
 const STRONG_REFRESH = "a-strong-refresh-secret-of-more-than-32-bytes-0002";
 const SECRETS = { ACCESS_TOKEN_SECRET: STRONG_ACCESS, REFRESH_TOKEN_SECRET: STRONG_REFRESH };
+/** Production with the settings it refuses to default (attacks/unsafe-deployment.test.ts covers those). */
+const PRODUCTION = { NODE_ENV: "production", JWT_ISSUER: "https://auth.example.com", DATABASE_URL: "postgres://db/auth" };
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "auth-config-test-"));
 
@@ -141,7 +143,7 @@ describe("values that are accepted", () => {
 });
 
 describe("production refuses missing, short or example secrets, one line per problem", () => {
-  const production = { NODE_ENV: "production" };
+  const production = PRODUCTION;
 
   it("names both secrets when they are missing", () => {
     const problems = problemsOf(production);
@@ -260,7 +262,7 @@ describe("refresh cookie rules (RFC 6265bis §4.1.3, the contract's cookie secti
   });
 
   it("production: __Host-refresh_token, Secure, Path=/", () => {
-    expect(cookie({ NODE_ENV: "production" })).toEqual({
+    expect(cookie(PRODUCTION)).toEqual({
       name: "__Host-refresh_token",
       sameSite: "Lax",
       secure: true,
@@ -276,7 +278,7 @@ describe("refresh cookie rules (RFC 6265bis §4.1.3, the contract's cookie secti
 
   it("COOKIE_SECURE=true sets Secure in development; a custom production name keeps the GraphQL path", () => {
     expect(cookie({ COOKIE_SECURE: "true" }).secure).toBe(true);
-    expect(cookie({ NODE_ENV: "production", REFRESH_COOKIE_NAME: "rt" })).toMatchObject({ name: "rt", secure: true, path: "/graphql" });
+    expect(cookie({ ...PRODUCTION, REFRESH_COOKIE_NAME: "rt" })).toMatchObject({ name: "rt", secure: true, path: "/graphql" });
   });
 
   it("a __Host- or __Secure- name forces Secure in development too", () => {
@@ -286,7 +288,7 @@ describe("refresh cookie rules (RFC 6265bis §4.1.3, the contract's cookie secti
 
   it("COOKIE_DOMAIN is carried, and refused with a __Host- name", () => {
     expect(cookie({ COOKIE_DOMAIN: "example.com" }).domain).toBe("example.com");
-    expect(problemsOf({ ...SECRETS, NODE_ENV: "production", COOKIE_DOMAIN: "example.com" })).toEqual([
+    expect(problemsOf({ ...SECRETS, ...PRODUCTION, COOKIE_DOMAIN: "example.com" })).toEqual([
       "COOKIE_DOMAIN: must be unset when REFRESH_COOKIE_NAME starts with __Host-",
     ]);
   });
@@ -294,7 +296,7 @@ describe("refresh cookie rules (RFC 6265bis §4.1.3, the contract's cookie secti
   it.each([
     [{ COOKIE_SAMESITE: "None" }, "with COOKIE_SAMESITE=None"],
     [{ REFRESH_COOKIE_NAME: "__Host-rt" }, "with the cookie name __Host-rt"],
-    [{ NODE_ENV: "production" }, "in production"],
+    [PRODUCTION, "in production"],
   ])("COOKIE_SECURE=false is refused rather than silently ignored (%j)", (env, reason) => {
     const problems = problemsOf({ ...SECRETS, ...env, COOKIE_SECURE: "false" });
     expect(problems).toHaveLength(1);

@@ -131,7 +131,8 @@ describe("npm start in a fresh working directory, with no .env and no other serv
 });
 
 describe("a start that must be refused exits 1 with one line per problem", () => {
-  const production = { NODE_ENV: "production" };
+  // Set, so that only the secrets are missing; their own refusals are in attacks/unsafe-deployment.
+  const production = { NODE_ENV: "production", JWT_ISSUER: "https://auth.example.com", DATABASE_URL: "sqlite:./data/auth.db" };
 
   /** A folder holding a valid pair of development secrets, which production must never use. */
   function dirWithDevSecrets(): string {

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
@@ -36,7 +36,7 @@ export function openStore(url: string, onPoolError: (error: Error) => void = () 
 }
 
 function openSqlite(path: string): Kysely<Tables> {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") createPrivately(path);
   const database = new SQLite(path);
   // WAL lets readers run beside the writer; busy_timeout waits out a writer instead of failing.
   database.pragma("journal_mode = WAL");
@@ -44,6 +44,17 @@ function openSqlite(path: string): Kysely<Tables> {
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = NORMAL");
   return new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+}
+
+/**
+ * The database holds password hashes and session seeds: a folder and file the service creates are
+ * its owner's alone (0700 / 0600, OWASP ASVS 13.3.2). SQLite gives its -wal and -shm files the mode
+ * of the database file. An existing file keeps the mode its operator gave it.
+ */
+function createPrivately(path: string) {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // "a" creates the file if it is missing and never truncates one that exists.
+  closeSync(openSync(path, "a", 0o600));
 }
 
 function openPostgres(url: string, onPoolError: (error: Error) => void): Kysely<Tables> {

@@ -11,7 +11,12 @@ import { STORES } from "../support/stores.js";
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from "../support/test-config.js";
 import { expectNoLeak, expectRefused, expectRefusedOverHttp, postRaw, targetPerSuite } from "./attack-kit.js";
 
-const STRONG = { ACCESS_TOKEN_SECRET: TEST_ACCESS_SECRET, REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET };
+const STRONG = {
+  ACCESS_TOKEN_SECRET: TEST_ACCESS_SECRET,
+  REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
+  JWT_ISSUER: "https://auth.example.com",
+  DATABASE_URL: "postgres://db/auth",
+};
 
 /** What `NODE_ENV=production npm start` would make of this environment: the problems, or none. */
 function productionProblems(env: Record<string, string | undefined>): string[] {

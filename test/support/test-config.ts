@@ -12,6 +12,8 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   LOG_LEVEL: "silent",
   ACCESS_TOKEN_SECRET: TEST_ACCESS_SECRET,
   REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
+  // Production refuses to start without one; test servers in production mode need it too.
+  JWT_ISSUER: "http://localhost:4000",
   // Tests drive many logins from one address; the brute-force suite sets its own limits.
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: "100000",
   SIGNUP_MAX_PER_IP_PER_HOUR: "100000",
