@@ -22,6 +22,7 @@ import { allowedMethods } from "./http/allowed-methods.js";
 import { answerClientErrorsWithJson } from "./http/client-errors.js";
 import { contentTypeCheck } from "./http/content-type-check.js";
 import { jsonErrorHandler, notFound } from "./http/json-errors.js";
+import { refusePersistedQueries } from "./http/persisted-queries.js";
 import { requestLogging } from "./http/request-logging.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createServices } from "./services.js";
@@ -80,6 +81,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     parseOptions: limitsOptions.parseOptions,
     maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,
+    // Off: see http/persisted-queries.ts, which refuses such requests before they get here.
+    persistedQueries: false,
     csrfPrevention: true,
     introspection: config.enableIntrospection,
     hideSchemaDetailsFromClientErrors: config.isProduction,
@@ -142,6 +145,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       req.body ??= {};
       next();
     },
+    refusePersistedQueries,
     expressMiddleware(apollo, { context: createContextBuilder(runtime) }),
   );
   app.use(notFound);

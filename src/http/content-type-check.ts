@@ -13,9 +13,25 @@ const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*(?:${TOKEN}=(
  */
 export const contentTypeCheck: RequestHandler = (req, res, next) => {
   const type = req.headers["content-type"];
-  if (type === undefined || MEDIA_TYPE.test(type)) {
-    next();
+  if (type !== undefined && !MEDIA_TYPE.test(type)) {
+    res.status(400).json(errorBody("Malformed Content-Type header", "BAD_REQUEST"));
     return;
   }
-  res.status(400).json(errorBody("Malformed Content-Type header", "BAD_REQUEST"));
+  if (type !== undefined && !isUtf8IfJson(type)) {
+    res.status(415).json(errorBody("A JSON body must be UTF-8 (RFC 8259 §8.1)", "UNSUPPORTED_MEDIA_TYPE"));
+    return;
+  }
+  next();
 };
+
+const CHARSET = /;[ \t]*charset=("?)([^";]*)\1[ \t]*(?=;|$)/gi;
+
+/**
+ * RFC 8259 §8.1: JSON exchanged between systems is UTF-8. body-parser would decode any `utf-*`
+ * charset it was given, so a body in UTF-16 (or UTF-7) reads differently here than in any proxy or
+ * filter in front of us; such a body is refused rather than guessed at. A well-formed type only.
+ */
+function isUtf8IfJson(type: string): boolean {
+  if (!/^application\/json[ \t]*(;|$)/i.test(type)) return true;
+  return [...type.matchAll(CHARSET)].every((match) => (match[2] ?? "").toLowerCase() === "utf-8");
+}
