@@ -162,6 +162,87 @@ function cookieSettings(e: ParsedEnv, isProduction: boolean, problems: string[])
   };
 }
 
+/** ES256 and RS256 sign with a private key; HS256 with a shared secret. */
+const isAsymmetric = (e: ParsedEnv) => e.JWT_ALGORITHM !== "HS256";
+
+/** The PEM private key and the retired public keys, inline or from files, checked against the algorithm. */
+function keyMaterial(e: ParsedEnv, problems: string[]): Pick<Config["jwt"], "privateKeyPem" | "previousPublicKeysPem"> {
+  const privateKeyPem = readKeyMaterial(e.JWT_PRIVATE_KEY, e.JWT_PRIVATE_KEY_FILE, "JWT_PRIVATE_KEY", problems);
+  const previousPublicKeysPem = splitPems(
+    readKeyMaterial(e.JWT_PREVIOUS_PUBLIC_KEYS, e.JWT_PREVIOUS_PUBLIC_KEYS_FILE, "JWT_PREVIOUS_PUBLIC_KEYS", problems),
+  );
+  if (isAsymmetric(e) && privateKeyPem === undefined && !problems.some((p) => p.startsWith("JWT_PRIVATE_KEY"))) {
+    problems.push(`JWT_PRIVATE_KEY: missing; ${e.JWT_ALGORITHM} needs a PEM private key in JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE`);
+  }
+  if (!isAsymmetric(e) && privateKeyPem !== undefined) {
+    // Otherwise the key is silently unused and tokens are signed with a shared secret instead.
+    problems.push("JWT_ALGORITHM: HS256 ignores JWT_PRIVATE_KEY; accepts ES256 or RS256 with a private key, or unset the key");
+  }
+  return { privateKeyPem, previousPublicKeysPem };
+}
+
+function previousSecretsOf(e: ParsedEnv): string[] {
+  return e.ACCESS_TOKEN_PREVIOUS_SECRETS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Production never falls back to generated secrets: a restart on a fresh disk would silently log
+ * everyone out, and several instances would disagree (OWASP ASVS 13.3.1).
+ */
+function checkProductionSecrets(e: ParsedEnv, problems: string[]): void {
+  const previousSecrets = previousSecretsOf(e);
+  if (!isAsymmetric(e)) checkSecret("ACCESS_TOKEN_SECRET", e.ACCESS_TOKEN_SECRET, problems);
+  checkSecret("REFRESH_TOKEN_SECRET", e.REFRESH_TOKEN_SECRET, problems);
+  for (const [i, s] of previousSecrets.entries()) checkSecret(`ACCESS_TOKEN_PREVIOUS_SECRETS (entry ${i + 1})`, s, problems);
+  // The access secret is shared with resource servers; the refresh secret must not be (ASVS 13.3.4).
+  const refresh = e.REFRESH_TOKEN_SECRET;
+  if (refresh !== undefined && (refresh === e.ACCESS_TOKEN_SECRET || previousSecrets.includes(refresh))) {
+    problems.push("REFRESH_TOKEN_SECRET: must differ from ACCESS_TOKEN_SECRET and ACCESS_TOKEN_PREVIOUS_SECRETS");
+  }
+}
+
+/**
+ * The access secret (undefined for ES256/RS256) and the refresh secret. Outside production a
+ * missing one comes from the development secrets file; call only once the start will go ahead,
+ * since that may write the file.
+ */
+function secretsOf(e: ParsedEnv, isProduction: boolean, options: LoadOptions): { access: string | undefined; refresh: string } {
+  let access = isAsymmetric(e) ? undefined : e.ACCESS_TOKEN_SECRET;
+  let refresh = e.REFRESH_TOKEN_SECRET;
+  if (!isProduction && (refresh === undefined || (!isAsymmetric(e) && access === undefined))) {
+    const generated = developmentSecrets(options.dataDir ?? "./data", options.warn ?? ((line: string) => console.warn(line)));
+    if (!isAsymmetric(e)) access ??= generated.ACCESS_TOKEN_SECRET;
+    refresh ??= generated.REFRESH_TOKEN_SECRET;
+  }
+  // Production reached here only with both secrets set (checkProductionSecrets).
+  return { access, refresh: refresh as string };
+}
+
+function jwtSettings(e: ParsedEnv, keys: ReturnType<typeof keyMaterial>, secret: string | undefined): Config["jwt"] {
+  return {
+    algorithm: e.JWT_ALGORITHM,
+    secret,
+    previousSecrets: previousSecretsOf(e),
+    ...keys,
+    issuer: e.JWT_ISSUER ?? DEVELOPMENT_DEFAULTS.JWT_ISSUER,
+    audience: e.JWT_AUDIENCE,
+    accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / SECONDS),
+    clockToleranceSeconds: Math.floor(e.JWT_CLOCK_TOLERANCE / SECONDS),
+  };
+}
+
+function limitSettings(e: ParsedEnv): Config["limits"] {
+  return {
+    loginFailuresPerUserIp: e.LOGIN_MAX_FAILURES,
+    loginBlockSeconds: Math.ceil(e.LOGIN_BLOCK_DURATION / SECONDS),
+    loginFailuresPerIpPerDay: e.LOGIN_MAX_FAILURES_PER_IP_PER_DAY,
+    signupsPerIpPerHour: e.SIGNUP_MAX_PER_IP_PER_HOUR,
+    refreshesPerIpPerMinute: e.REFRESH_MAX_PER_IP_PER_MINUTE,
+  };
+}
+
 /**
  * Reads every setting once, reports every bad variable in one go (one line each, naming it and what
  * it accepts), and returns a frozen Config. The only place in the project that reads the environment.
@@ -173,50 +254,18 @@ function cookieSettings(e: ParsedEnv, isProduction: boolean, problems: string[])
 export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = {}): Config {
   const { values: e, problems } = parseEnv(env);
   const isProduction = e.NODE_ENV === "production";
-  const asymmetric = e.JWT_ALGORITHM !== "HS256";
-
-  const privateKeyPem = readKeyMaterial(e.JWT_PRIVATE_KEY, e.JWT_PRIVATE_KEY_FILE, "JWT_PRIVATE_KEY", problems);
-  const previousPublicKeysPem = splitPems(
-    readKeyMaterial(e.JWT_PREVIOUS_PUBLIC_KEYS, e.JWT_PREVIOUS_PUBLIC_KEYS_FILE, "JWT_PREVIOUS_PUBLIC_KEYS", problems),
-  );
-  if (asymmetric && privateKeyPem === undefined && !problems.some((p) => p.startsWith("JWT_PRIVATE_KEY"))) {
-    problems.push(`JWT_PRIVATE_KEY: missing; ${e.JWT_ALGORITHM} needs a PEM private key in JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE`);
-  }
-  if (!asymmetric && privateKeyPem !== undefined) {
-    // Otherwise the key is silently unused and tokens are signed with a shared secret instead.
-    problems.push("JWT_ALGORITHM: HS256 ignores JWT_PRIVATE_KEY; accepts ES256 or RS256 with a private key, or unset the key");
-  }
-  const previousSecrets = e.ACCESS_TOKEN_PREVIOUS_SECRETS.split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const keys = keyMaterial(e, problems);
   const corsOrigins = parseOrigins(e.CORS_ORIGINS, problems);
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
   const cookie = cookieSettings(e, isProduction, problems);
   if (e.REFRESH_TOKEN_TTL > e.SESSION_MAX_AGE) problems.push("REFRESH_TOKEN_TTL: must not be longer than SESSION_MAX_AGE");
-
-  let accessSecret = e.ACCESS_TOKEN_SECRET;
-  let refreshSecret = e.REFRESH_TOKEN_SECRET;
   if (isProduction) {
     refuseUnsafeProductionSettings(e, problems);
-    // Production never falls back to generated secrets: a restart on a fresh disk would silently
-    // log everyone out, and several instances would disagree (OWASP ASVS 13.3.1).
-    if (!asymmetric) checkSecret("ACCESS_TOKEN_SECRET", accessSecret, problems);
-    checkSecret("REFRESH_TOKEN_SECRET", refreshSecret, problems);
-    for (const [i, s] of previousSecrets.entries()) checkSecret(`ACCESS_TOKEN_PREVIOUS_SECRETS (entry ${i + 1})`, s, problems);
-    // The access secret is shared with resource servers; the refresh secret must not be (ASVS 13.3.4).
-    if (refreshSecret !== undefined && (refreshSecret === accessSecret || previousSecrets.includes(refreshSecret))) {
-      problems.push("REFRESH_TOKEN_SECRET: must differ from ACCESS_TOKEN_SECRET and ACCESS_TOKEN_PREVIOUS_SECRETS");
-    }
+    checkProductionSecrets(e, problems);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  // Only a start that will go ahead writes secrets to disk.
-  if (!isProduction && (refreshSecret === undefined || (!asymmetric && accessSecret === undefined))) {
-    const generated = developmentSecrets(options.dataDir ?? "./data", options.warn ?? ((line: string) => console.warn(line)));
-    accessSecret ??= generated.ACCESS_TOKEN_SECRET;
-    refreshSecret ??= generated.REFRESH_TOKEN_SECRET;
-  }
-
+  const secrets = secretsOf(e, isProduction, options);
   const config: Config = {
     env: e.NODE_ENV,
     isProduction,
@@ -231,31 +280,15 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     allowSignup: e.ALLOW_SIGNUP,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     enableIntrospection: e.ENABLE_INTROSPECTION ?? !isProduction,
-    jwt: {
-      algorithm: e.JWT_ALGORITHM,
-      secret: asymmetric ? undefined : accessSecret,
-      previousSecrets,
-      privateKeyPem,
-      previousPublicKeysPem,
-      issuer: e.JWT_ISSUER ?? DEVELOPMENT_DEFAULTS.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-      accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / SECONDS),
-      clockToleranceSeconds: Math.floor(e.JWT_CLOCK_TOLERANCE / SECONDS),
-    },
+    jwt: jwtSettings(e, keys, secrets.access),
     refresh: {
-      secret: refreshSecret as string,
+      secret: secrets.refresh,
       idleTtlMs: e.REFRESH_TOKEN_TTL,
       sessionMaxAgeMs: e.SESSION_MAX_AGE,
       reuseGraceMs: e.REFRESH_REUSE_GRACE,
     },
     cookie,
-    limits: {
-      loginFailuresPerUserIp: e.LOGIN_MAX_FAILURES,
-      loginBlockSeconds: Math.ceil(e.LOGIN_BLOCK_DURATION / SECONDS),
-      loginFailuresPerIpPerDay: e.LOGIN_MAX_FAILURES_PER_IP_PER_DAY,
-      signupsPerIpPerHour: e.SIGNUP_MAX_PER_IP_PER_HOUR,
-      refreshesPerIpPerMinute: e.REFRESH_MAX_PER_IP_PER_MINUTE,
-    },
+    limits: limitSettings(e),
   };
   return deepFreeze(config);
 }

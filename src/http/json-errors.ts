@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
+import { requestIdOf } from "./request-id.js";
 
 /** The GraphQL error shape, for refusals made before GraphQL runs. */
 export function errorBody(message: string, code: string) {
@@ -12,7 +13,7 @@ export function errorBody(message: string, code: string) {
  * keeps 500 for what is truly unexpected, with the detail only in the log.
  */
 export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+  return (error, _req, res, _next) => {
     const status = typeof error?.status === "number" ? error.status : typeof error?.statusCode === "number" ? error.statusCode : 500;
     if (res.headersSent) return;
     if (status >= 400 && status < 500) {
@@ -28,7 +29,7 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
       res.status(status).json(errorBody(message, "BAD_REQUEST"));
       return;
     }
-    logger.error({ err: error, requestId: req.get("x-request-id") }, "unhandled error in HTTP layer");
+    logger.error({ err: error, requestId: requestIdOf(res) }, "unhandled error in HTTP layer");
     res.status(500).json(errorBody("Internal server error", "INTERNAL_SERVER_ERROR"));
   };
 }

@@ -1,5 +1,6 @@
 import type { RequestHandler } from "express";
 import { type Logger, withRequestId } from "../logger.js";
+import { requestIdOf } from "./request-id.js";
 
 /**
  * One line per request: method, path, status, time, request id. No headers, bodies or query
@@ -9,7 +10,7 @@ import { type Logger, withRequestId } from "../logger.js";
 export function requestLogging(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const requestId = String(req.headers["x-request-id"] ?? "");
+    const requestId = requestIdOf(res);
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info(

@@ -1,0 +1,67 @@
+import type { Server } from "node:http";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import type { Config } from "../config.js";
+import type { GraphQLContext } from "../context.js";
+import { createErrorFormatter } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { graphqlLimits } from "./graphql-limits.js";
+import { InFlightOperations } from "./in-flight-plugin.js";
+import { rateLimitStatusPlugin } from "./rate-limit-status-plugin.js";
+import { buildSchema } from "./schema.js";
+
+export interface GraphQLServer {
+  readonly apollo: ApolloServer<GraphQLContext>;
+  /** Stops Apollo, then waits (10 s at most) for operations still running, so the store can close. */
+  stop(): Promise<void>;
+}
+
+function plugins(config: Config, inFlight: InFlightOperations, httpServer: Server | undefined): ApolloServerPlugin<GraphQLContext>[] {
+  return [
+    inFlight.plugin(),
+    config.isProduction
+      ? ApolloServerPluginLandingPageDisabled()
+      : // Sandbox sends requests from this page's origin with credentials, so refreshToken works there.
+        ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
+    rateLimitStatusPlugin(),
+    ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
+  ];
+}
+
+/** The contract's schema on Apollo Server, with the query limits, error masking and plugins; started. */
+export async function startGraphQLServer(config: Config, logger: Logger, httpServer?: Server): Promise<GraphQLServer> {
+  const inFlight = new InFlightOperations();
+  const limits = graphqlLimits(config);
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: buildSchema(),
+    // Apollo's own warnings go through pino too, with the same redaction and request ids.
+    logger,
+    validationRules: limits.validationRules as never,
+    plugins: [...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]), ...plugins(config, inFlight, httpServer)],
+    parseOptions: limits.parseOptions,
+    maxRecursiveSelections: true,
+    allowBatchedHttpRequests: false,
+    // Off: see http/persisted-queries.ts, which refuses such requests before they get here.
+    persistedQueries: false,
+    csrfPrevention: true,
+    introspection: config.enableIntrospection,
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    // The contract: no stack trace or internal message leaves the server outside development.
+    includeStacktraceInErrorResponses: config.env === "development",
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter({
+      exposeDetails: config.env === "development",
+      onUnexpected: (error) => logger.error({ err: error }, "unexpected error in GraphQL operation"),
+    }),
+  });
+  await apollo.start();
+  return {
+    apollo,
+    async stop() {
+      await apollo.stop();
+      await inFlight.idle(10_000);
+    },
+  };
+}
