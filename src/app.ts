@@ -1,6 +1,5 @@
 import type { Server } from "node:http";
 import express, { type Express } from "express";
-import type { PasswordHasher } from "./auth/password-hasher.js";
 import type { SigningKeys } from "./auth/signing-keys.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -16,6 +15,7 @@ import { securityHeaders } from "./http/security-headers.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createServices } from "./services.js";
 import type { Store } from "./store/database.js";
+import type { PasswordHasher } from "./users/password-hasher.js";
 
 export interface AppOptions {
   readonly logger?: Logger;

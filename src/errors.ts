@@ -1,8 +1,5 @@
-import type { GraphQLFormattedError } from "graphql";
-import { GraphQLError } from "graphql";
-
-/** The closed set of `extensions.code` values this API sends for its own errors. */
-export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "RATE_LIMITED" | "INTERNAL_SERVER_ERROR";
+/** The closed set of `extensions.code` values a refusal by this API's rules carries. */
+export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "RATE_LIMITED";
 
 /** Why an `UNAUTHENTICATED` happened, so a client knows whether refreshing can help. */
 export type AuthFailureReason =
@@ -29,18 +26,29 @@ const AUTH_MESSAGES: Record<AuthFailureReason, string> = {
   INVALID_CREDENTIALS: "Invalid username or password",
 };
 
-/** Every error this API raises on purpose. Anything else is masked by `formatError`. */
-export class AuthError extends GraphQLError {
-  readonly code: ErrorCode;
+/**
+ * Every refusal this API makes on purpose, raised by services, limits and policies, which know
+ * nothing of GraphQL; the GraphQL edge (graphql/error-formatter.ts) turns it into the client's
+ * `extensions`. Anything else is unexpected and masked there.
+ */
+export class AuthError extends Error {
+  override readonly name = "AuthError";
 
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, ...extensions } });
-    this.code = code;
-    this.name = "AuthError";
+  private constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** With `UNAUTHENTICATED`. */
+    readonly reason?: AuthFailureReason,
+    /** With `BAD_USER_INPUT`: which input was refused. */
+    readonly field?: InputField,
+    /** With `RATE_LIMITED`: whole seconds until a retry can succeed, at least 1. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
   }
 
   static unauthenticated(reason: AuthFailureReason): AuthError {
-    return new AuthError("UNAUTHENTICATED", AUTH_MESSAGES[reason], { reason });
+    return new AuthError("UNAUTHENTICATED", AUTH_MESSAGES[reason], reason);
   }
 
   static forbidden(message = "Not allowed"): AuthError {
@@ -48,64 +56,16 @@ export class AuthError extends GraphQLError {
   }
 
   static badInput(field: InputField, message: string): AuthError {
-    return new AuthError("BAD_USER_INPUT", message, { field });
+    return new AuthError("BAD_USER_INPUT", message, undefined, field);
   }
 
   static rateLimited(retryAfterSeconds: number): AuthError {
-    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-    return new AuthError("RATE_LIMITED", "Too many attempts; try again later", { retryAfter });
+    return new AuthError(
+      "RATE_LIMITED",
+      "Too many attempts; try again later",
+      undefined,
+      undefined,
+      Math.max(1, Math.ceil(retryAfterSeconds)),
+    );
   }
-}
-
-/** Codes Apollo Server itself raises for bad requests; their messages are safe to show. */
-const APOLLO_REQUEST_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-  "BAD_USER_INPUT",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-]);
-
-export const GENERIC_MESSAGE = "Internal server error";
-
-/**
- * A refusal of the request itself (syntax, validation, limits, variables), raised before any
- * resolver ran. Apollo wraps graphql-js's own error in these, so `originalError` is set; what
- * tells them from a resolver's failure is that they carry no `path`, and that whatever they wrap
- * is itself a GraphQLError (never a driver or runtime error whose message could leak).
- */
-function isRequestError(error: unknown, code: unknown): boolean {
-  if (!(error instanceof GraphQLError) || error.path !== undefined) return false;
-  if (typeof code !== "string" || !APOLLO_REQUEST_CODES.has(code)) return false;
-  const inner = error.originalError;
-  return inner === undefined || inner === null || inner instanceof GraphQLError;
-}
-
-/**
- * Apollo's `formatError`: passes the closed set through, masks everything else (store and driver
- * messages included) as `INTERNAL_SERVER_ERROR` (OWASP ASVS 16.5.1). Development keeps the detail
- * of unexpected errors only.
- */
-export function createErrorFormatter(options: { exposeDetails: boolean; onUnexpected: (error: unknown) => void }) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    if (original instanceof AuthError || isRequestError(error, code)) {
-      // Expected outcomes: their stack says nothing useful, even in development.
-      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    options.onUnexpected(original);
-    if (options.exposeDetails) {
-      return { ...formatted, extensions: { ...formatted.extensions, code: "INTERNAL_SERVER_ERROR" } };
-    }
-    return {
-      message: GENERIC_MESSAGE,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: "INTERNAL_SERVER_ERROR" },
-    };
-  };
 }

@@ -1,7 +1,6 @@
 import { Redis } from "ioredis";
 import { AccessTokens } from "./auth/access-tokens.js";
 import { AuthService } from "./auth/auth-service.js";
-import { createPasswordHasher, type PasswordHasher } from "./auth/password-hasher.js";
 import { RefreshCookie } from "./auth/refresh-cookie.js";
 import { RefreshTokens } from "./auth/refresh-tokens.js";
 import { createRevocationBus } from "./auth/revocation-bus-factory.js";
@@ -19,6 +18,7 @@ import type { Logger } from "./logger.js";
 import { openStore, type Store } from "./store/database.js";
 import { deploymentNamespace } from "./store/deployment-namespace.js";
 import { migrateToLatest } from "./store/migrations.js";
+import { createPasswordHasher, type PasswordHasher } from "./users/password-hasher.js";
 import { UserRepository } from "./users/user-repository.js";
 import { UserService } from "./users/user-service.js";
 

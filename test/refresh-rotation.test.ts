@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GENERIC_MESSAGE } from "../src/errors.js";
+import { GENERIC_MESSAGE } from "../src/graphql/error-formatter.js";
 import { errorOf, type GraphQLResponse, SESSIONS } from "./support/graphql-client.js";
 import { refreshCookieOf, refreshWith, type ServerFixture, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { isClearing } from "./support/set-cookie.js";

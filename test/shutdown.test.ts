@@ -1,6 +1,6 @@
 import SQLite from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { createPasswordHasher, type PasswordHasher } from "../src/auth/password-hasher.js";
+import { createPasswordHasher, type PasswordHasher } from "../src/users/password-hasher.js";
 import { LOGIN } from "./support/graphql-client.js";
 import { SQLITE } from "./support/stores.js";
 import { signUpUser, startTestServer } from "./support/test-server.js";

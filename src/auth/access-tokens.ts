@@ -3,9 +3,8 @@ import jwt from "jsonwebtoken";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { AuthFailureReason } from "../errors.js";
+import { isRole, type Role } from "../users/roles.js";
 import type { SigningKeys } from "./signing-keys.js";
-
-export type Role = "USER" | "ADMIN";
 
 /** Who a valid access token speaks for. */
 export interface Viewer {
@@ -32,7 +31,6 @@ export interface IssuedAccessToken {
 const ACCESS_TOKEN_TYPE = "at+jwt";
 /** A real token is under 1 KB; anything far larger is refused before any parsing work. */
 const MAX_TOKEN_LENGTH = 4096;
-const ROLES: ReadonlySet<string> = new Set<Role>(["USER", "ADMIN"]);
 /**
  * The only header members our tokens carry. A token naming its own key (`jwk`, `jku`, `x5u`,
  * `x5c`), changing how its signature is computed (`b64`) or demanding extensions (`crit`, which
@@ -118,7 +116,7 @@ export class AccessTokens {
     ) {
       return invalid;
     }
-    if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string" && ROLES.has(role))) return invalid;
+    if (!Array.isArray(roles) || !roles.every(isRole)) return invalid;
     return {
       ok: true,
       viewer: { userId: sub, sessionId: sid, roles: roles as Role[], username, email, tokenId: jti, expiresAt: claims.exp },

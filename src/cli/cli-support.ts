@@ -67,8 +67,7 @@ function firstLine(error: unknown): string {
 function describeFailure(error: unknown, fieldHints: Readonly<Record<string, string>>): string {
   if (error instanceof ConfigError) return `config error: ${error.problems.join("; ")}`;
   if (error instanceof AuthError) {
-    const field = error.extensions.field;
-    const hint = typeof field === "string" ? (fieldHints[field] ?? field) : undefined;
+    const hint = error.field !== undefined ? (fieldHints[error.field] ?? error.field) : undefined;
     return hint ? `${error.message} (${hint})` : error.message;
   }
   return firstLine(error);

@@ -1,11 +1,11 @@
 import { pino } from "pino";
-import type { Role } from "../auth/access-tokens.js";
-import { createPasswordHasher } from "../auth/password-hasher.js";
 import { systemClock } from "../clock.js";
 import { loadStoreConfig, readEnvironment } from "../config.js";
 import { AuthEvents } from "../events/auth-events.js";
 import { createLogger } from "../logger.js";
 import { migrateToLatest } from "../store/migrations.js";
+import { createPasswordHasher } from "../users/password-hasher.js";
+import { isRole, ROLES } from "../users/roles.js";
 import { UserRepository } from "../users/user-repository.js";
 import { checkEmail, checkUsername } from "../users/user-rules.js";
 import { UserService } from "../users/user-service.js";
@@ -23,7 +23,7 @@ runCli(
     if (flags.username === undefined) throw new CliError(`missing --username; ${USAGE}`);
     if (flags.email === undefined) throw new CliError(`missing --email; ${USAGE}`);
     const role = flags.role?.toUpperCase();
-    if (role !== undefined && role !== "USER" && role !== "ADMIN") throw new CliError("--role accepts USER or ADMIN");
+    if (role !== undefined && !isRole(role)) throw new CliError(`--role accepts ${ROLES.join(" or ")}`);
     // Checked before asking for a password, so a typo is reported before anything is typed.
     const username = checkUsername(flags.username);
     const email = checkEmail(flags.email);
@@ -36,8 +36,7 @@ runCli(
     await withStore(config.databaseUrl, async (store) => {
       await migrateToLatest(store.db, store.dialect);
       const users = new UserService(new UserRepository(store.db), createPasswordHasher(), systemClock, config.passwordMinLength);
-      const roles: Role[] = role === "ADMIN" ? ["ADMIN"] : [];
-      const user = await users.create({ username, email, password, roles });
+      const user = await users.create({ username, email, password, roles: role ? [role] : [] });
       // The audit trail records accounts made outside the API as well (OWASP ASVS 16.3.2).
       const events = new AuthEvents(store.db, systemClock, createLogger("error", pino.destination(2)));
       await events.record({ type: "signup", userId: user.id, detail: `user:create with roles ${user.roles}` });

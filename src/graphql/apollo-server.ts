@@ -5,8 +5,8 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { Config } from "../config.js";
 import type { GraphQLContext } from "../context.js";
-import { createErrorFormatter } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { createErrorFormatter } from "./error-formatter.js";
 import { graphqlLimits } from "./graphql-limits.js";
 import { InFlightOperations } from "./in-flight-plugin.js";
 import { rateLimitStatusPlugin } from "./rate-limit-status-plugin.js";

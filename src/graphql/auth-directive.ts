@@ -1,21 +1,17 @@
-import { defaultFieldResolver, type GraphQLField, type GraphQLSchema, isObjectType, valueFromASTUntyped } from "graphql";
-import type { Role } from "../auth/access-tokens.js";
+import { getDirective, MapperKind, mapSchema } from "@graphql-tools/utils";
+import { defaultFieldResolver, type GraphQLSchema } from "graphql";
+import type { Viewer } from "../auth/access-tokens.js";
 import type { GraphQLContext } from "../context.js";
 import { AuthError } from "../errors.js";
+import type { Role } from "../users/roles.js";
 
-/** The role an `@auth` on the field (or on its type) asks for, if any. */
-function requiredRole(
-  nodes: readonly {
-    directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: unknown }[] }[];
-  }[],
-): Role | undefined {
-  for (const node of nodes) {
-    const directive = node.directives?.find((d) => d.name.value === "auth");
-    if (!directive) continue;
-    const argument = directive.arguments?.find((a) => a.name.value === "requires");
-    return argument ? (valueFromASTUntyped(argument.value as never) as Role) : "USER";
-  }
-  return undefined;
+/**
+ * The viewer of a field guarded by `@auth`, which has already refused anonymous callers; a
+ * resolver calls this instead of asserting the viewer is there.
+ */
+export function requireViewer(context: GraphQLContext): Viewer {
+  if (!context.viewer) throw AuthError.unauthenticated(context.authFailure ?? "TOKEN_MISSING");
+  return context.viewer;
 }
 
 /**
@@ -23,22 +19,20 @@ function requiredRole(
  * the context's viewer before its resolver runs. A new protected field needs only the directive.
  */
 export function applyAuthDirective(schema: GraphQLSchema): GraphQLSchema {
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith("__")) continue;
-    for (const field of Object.values(type.getFields()) as GraphQLField<unknown, GraphQLContext>[]) {
-      const role = requiredRole([
-        ...(field.astNode ? [field.astNode] : []),
-        ...(type.astNode ? [type.astNode] : []),
-        ...type.extensionASTNodes,
-      ] as never);
-      if (!role) continue;
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, _name, typeName) => {
+      const type = schema.getType(typeName);
+      const directive = getDirective(schema, field, "auth")?.[0] ?? (type ? getDirective(schema, type, "auth")?.[0] : undefined);
+      if (!directive) return field;
+      const role = directive.requires as Role;
       const resolve = field.resolve ?? defaultFieldResolver;
-      field.resolve = (source, args, context, info) => {
-        if (!context.viewer) throw AuthError.unauthenticated(context.authFailure ?? "TOKEN_MISSING");
-        if (!context.viewer.roles.includes(role)) throw AuthError.forbidden(`Requires the ${role} role`);
-        return resolve(source, args, context, info);
+      return {
+        ...field,
+        resolve: (source, args, context: GraphQLContext, info) => {
+          if (!requireViewer(context).roles.includes(role)) throw AuthError.forbidden(`Requires the ${role} role`);
+          return resolve(source, args, context, info);
+        },
       };
-    }
-  }
-  return schema;
+    },
+  });
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { Role } from "../auth/access-tokens.js";
-import type { PasswordHasher } from "../auth/password-hasher.js";
 import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
 import type { UserRow } from "../store/tables.js";
+import type { PasswordHasher } from "./password-hasher.js";
+import { isRole, type Role } from "./roles.js";
 import type { UserRepository } from "./user-repository.js";
 import {
   checkEmail,
@@ -24,7 +24,7 @@ export interface NewUser {
 }
 
 export function rolesOf(user: UserRow): Role[] {
-  return user.roles.split(",").filter((role): role is Role => role === "USER" || role === "ADMIN");
+  return user.roles.split(",").filter(isRole);
 }
 
 /** The outcome of a login check; a failure names the account only for the audit trail. */

@@ -1,6 +1,6 @@
 import { type Algorithm, hash } from "@node-rs/argon2";
 import { describe, expect, it } from "vitest";
-import { ARGON2_PARAMETERS, createPasswordHasher, type PasswordHasher } from "../../src/auth/password-hasher.js";
+import { ARGON2_PARAMETERS, createPasswordHasher, type PasswordHasher } from "../../src/users/password-hasher.js";
 import { type GraphQLResponse, LOGIN } from "../support/graphql-client.js";
 import { serverPerSuite } from "../support/server-fixture.js";
 import { STORES } from "../support/stores.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { ConfigError, EXAMPLE_SECRETS, loadConfig } from "../../src/config.js";
-import { GENERIC_MESSAGE } from "../../src/errors.js";
+import { GENERIC_MESSAGE } from "../../src/graphql/error-formatter.js";
 import { createLogger } from "../../src/logger.js";
 import { LOGIN, ME, REFRESH } from "../support/graphql-client.js";
 import { STORES } from "../support/stores.js";

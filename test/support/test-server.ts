@@ -1,9 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type App, createApp } from "../../src/app.js";
-import type { PasswordHasher } from "../../src/auth/password-hasher.js";
 import type { Clock } from "../../src/clock.js";
 import type { Logger } from "../../src/logger.js";
+import type { PasswordHasher } from "../../src/users/password-hasher.js";
 import { GraphQLClient, LOGIN, SIGN_UP } from "./graphql-client.js";
 import { testConfig } from "./test-config.js";
 

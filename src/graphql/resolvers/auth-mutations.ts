@@ -1,5 +1,6 @@
 import type { AuthResult } from "../../auth/auth-service.js";
 import type { GraphQLContext } from "../../context.js";
+import { requireViewer } from "../auth-directive.js";
 import type { MutationResolvers } from "../generated/resolvers-types.js";
 
 /** RFC 6749 §5.1: responses carrying tokens must not be cached. */
@@ -34,13 +35,16 @@ export const authMutations: MutationResolvers = {
   },
 
   logoutAll: async (_parent, _args, context) => {
-    const count = await context.services.auth.logoutAll(context.viewer!, context.client);
+    const count = await context.services.auth.logoutAll(requireViewer(context), context.client);
     context.services.refreshCookie.clear(context.res);
     return count;
   },
 
-  revokeSession: (_parent, { id }, context) => context.services.auth.revokeSession(context.viewer!, id, context.client),
+  revokeSession: (_parent, { id }, context) => context.services.auth.revokeSession(requireViewer(context), id, context.client),
 
   changePassword: async (_parent, { input }, context) =>
-    deliver(context, await context.services.auth.changePassword(context.viewer!, input.currentPassword, input.newPassword, context.client)),
+    deliver(
+      context,
+      await context.services.auth.changePassword(requireViewer(context), input.currentPassword, input.newPassword, context.client),
+    ),
 };

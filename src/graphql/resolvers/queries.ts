@@ -1,16 +1,18 @@
 import { AuthError } from "../../errors.js";
+import { requireViewer } from "../auth-directive.js";
 import type { QueryResolvers } from "../generated/resolvers-types.js";
 
 export const queries: QueryResolvers = {
-  me: async (_parent, _args, { viewer, services }) => {
-    const user = await services.users.findById(viewer!.userId);
+  me: async (_parent, _args, context) => {
+    const user = await context.services.users.findById(requireViewer(context).userId);
     if (!user) throw AuthError.unauthenticated("SESSION_REVOKED");
     return user;
   },
 
-  sessions: async (_parent, _args, { viewer, services }) => {
-    const rows = await services.sessions.listActive(viewer!.userId);
-    return rows.map((row) => ({ row, current: row.id === viewer!.sessionId }));
+  sessions: async (_parent, _args, context) => {
+    const viewer = requireViewer(context);
+    const rows = await context.services.sessions.listActive(viewer.userId);
+    return rows.map((row) => ({ row, current: row.id === viewer.sessionId }));
   },
 
   users: (_parent, { limit, offset }, { services }) => services.users.list(limit ?? 50, offset ?? 0),
