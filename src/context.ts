@@ -9,6 +9,7 @@ import type { Clock } from "./clock.js";
 import type { AuthFailureReason } from "./errors.js";
 import { clientIp } from "./http/client-ip.js";
 import type { OriginPolicy } from "./http/origin-policy.js";
+import { fitTo } from "./store/field-limits.js";
 import type { UserService } from "./users/user-service.js";
 
 export interface Services {
@@ -40,7 +41,7 @@ const BEARER = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_+/=-]*)$/
  */
 export function createContextBuilder(deps: { accessTokens: AccessTokens; revocations: SessionRevocations; services: Services }) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
-    const client: ClientInfo = { ip: clientIp(req), userAgent: req.get("user-agent")?.slice(0, 512) ?? null };
+    const client: ClientInfo = { ip: clientIp(req), userAgent: fitTo("userAgent", req.get("user-agent")) };
     const base = { req, res, client, services: deps.services };
     const header = req.get("authorization");
     if (header === undefined || header.trim() === "") return { ...base, viewer: null, authFailure: "TOKEN_MISSING" };

@@ -12,7 +12,7 @@ const HEADER_PATHS = ["authorization", "cookie", '["set-cookie"]'].flatMap((h) =
  * tokens, cookies and passwords never reach a log (OWASP ASVS 16.2.5). Nothing in this codebase
  * logs headers, bodies or variables; this is the net under that rule, not the rule itself.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   ...HEADER_PATHS,
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
   "variables",

@@ -31,7 +31,7 @@ export interface Runtime {
   readonly keys: SigningKeys;
   /** Throws when the store, or Redis when configured, does not answer. */
   checkReady(): Promise<void>;
-  /** Closes revocations, limits, Redis and the store, in that order. */
+  /** Closes revocations, Redis and the store, in that order. */
   close(): Promise<void>;
 }
 
@@ -87,7 +87,6 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
     },
     async close() {
       await revocations.close();
-      await limits.close();
       redis?.disconnect();
       await store.close();
     },

@@ -1,5 +1,6 @@
 import SQLite from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { sqlitePath } from "../src/store/database.js";
 import { createPasswordHasher, type PasswordHasher } from "../src/users/password-hasher.js";
 import { LOGIN } from "./support/graphql-client.js";
 import { SQLITE } from "./support/stores.js";
@@ -37,7 +38,7 @@ describe("graceful stop", () => {
     await login;
     await server.stop();
 
-    const db = new SQLite(store.url.slice("sqlite:".length), { readonly: true });
+    const db = new SQLite(sqlitePath(store.url) as string, { readonly: true });
     const events = db.prepare("select type from auth_events where type = 'login_succeeded'").all();
     db.close();
     expect(events).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import type { RateLimits } from "../limits/rate-limits.js";
+import { FIELD_LIMITS } from "../store/field-limits.js";
 import type { UserRow } from "../store/tables.js";
 import { checkLoginInput, identityKey, refuseControlCharacters } from "../users/user-rules.js";
 import { type NewUser, rolesOf, type UserService } from "../users/user-service.js";
@@ -31,7 +32,7 @@ export class AuthService {
 
   async signUp(input: NewUser, client: ClientInfo): Promise<AuthResult> {
     if (!this.allowSignup) throw AuthError.forbidden("Sign-up is disabled");
-    await this.limited(this.limits.consumeSignUp(client.ip ?? "unknown"), client, "signup");
+    await this.limited(this.limits.consumeSignUp(client.ip), client, "signup");
     const user = await this.users.create(input);
     await this.events.record({ type: "signup", userId: user.id, ...client });
     return this.issue(user, await this.sessions.start(user.id, client));
@@ -39,8 +40,8 @@ export class AuthService {
 
   async login(identifier: string, password: string, client: ClientInfo): Promise<AuthResult> {
     checkLoginInput(identifier, password);
-    const key = identityKey(identifier).slice(0, 254);
-    const attempt = await this.limited(this.limits.beginLoginAttempt(key, client.ip ?? "unknown"), client, "login");
+    const key = identityKey(identifier).slice(0, FIELD_LIMITS.email);
+    const attempt = await this.limited(this.limits.beginLoginAttempt(key, client.ip), client, "login");
     const result = await this.users.authenticate(identifier, password);
     if (!result.ok) {
       await this.events.record({
@@ -60,7 +61,7 @@ export class AuthService {
   }
 
   async refresh(presented: string | undefined, client: ClientInfo): Promise<AuthResult> {
-    await this.limited(this.limits.consumeRefresh(client.ip ?? "unknown"), client, "refresh");
+    await this.limited(this.limits.consumeRefresh(client.ip), client, "refresh");
     const rotated = await this.sessions.rotate(presented, client);
     const user = await this.users.findById(rotated.session.user_id);
     if (!user) throw AuthError.unauthenticated("REFRESH_INVALID");
@@ -84,11 +85,7 @@ export class AuthService {
   /** OWASP ASVS 7.4.3: a password change ends every other session and renews this one's token. */
   async changePassword(viewer: Viewer, currentPassword: string, newPassword: string, client: ClientInfo): Promise<AuthResult> {
     refuseControlCharacters("currentPassword", currentPassword);
-    const attempt = await this.limited(
-      this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip ?? "unknown"),
-      client,
-      "change_password",
-    );
+    const attempt = await this.limited(this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip), client, "change_password");
     const current = await this.users.verifyPassword(viewer.userId, currentPassword);
     // The current password matched: that proof resets the count, as a successful login does, so
     // retrying a refused new password never locks anyone out.

@@ -22,10 +22,6 @@ export class RevocationList {
     return this.endedAt.has(sessionId);
   }
 
-  get size(): number {
-    return this.endedAt.size;
-  }
-
   /** Drops entries whose tokens have all expired; called on a timer. */
   prune(): void {
     const cutoff = this.now() - this.retentionMs;

@@ -3,6 +3,7 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
+import { fitTo } from "../store/field-limits.js";
 import type { SessionRow } from "../store/tables.js";
 import type { ClientInfo } from "./client-info.js";
 import { RefreshTokens } from "./refresh-tokens.js";
@@ -55,8 +56,8 @@ export class SessionService {
       parent_valid_until: PARENT_RETIRED,
       revoked_at: null,
       revoked_reason: null,
-      user_agent: truncate(client.userAgent, 512),
-      ip_address: truncate(client.ip, 64),
+      user_agent: fitTo("userAgent", client.userAgent),
+      ip_address: fitTo("ipAddress", client.ip),
     };
     await this.sessions.insert(session);
     return { session, refreshToken: this.tokens.mint(session.id, 0, session.seed) };
@@ -73,8 +74,8 @@ export class SessionService {
       const advanced = await this.sessions.advance(session.id, session.generation, now, {
         expiresAt,
         parentValidUntil: now + this.settings.reuseGraceMs,
-        userAgent: truncate(client.userAgent, 512),
-        ipAddress: truncate(client.ip, 64),
+        userAgent: fitTo("userAgent", client.userAgent),
+        ipAddress: fitTo("ipAddress", client.ip),
       });
       if (advanced) {
         const generation = session.generation + 1;
@@ -137,8 +138,8 @@ export class SessionService {
     const change = {
       expiresAt,
       parentValidUntil: PARENT_RETIRED,
-      userAgent: truncate(client.userAgent, 512),
-      ipAddress: truncate(client.ip, 64),
+      userAgent: fitTo("userAgent", client.userAgent),
+      ipAddress: fitTo("ipAddress", client.ip),
     };
     if (!(await this.sessions.advance(session.id, session.generation, now, change))) throw AuthError.unauthenticated("SESSION_REVOKED");
     const generation = session.generation + 1;
@@ -189,8 +190,4 @@ export class SessionService {
     });
     throw AuthError.unauthenticated("REFRESH_REUSED");
   }
-}
-
-function truncate(value: string | null, max: number): string | null {
-  return value === null ? null : value.slice(0, max);
 }

@@ -26,7 +26,7 @@ export interface SigningKeys {
 }
 
 /** RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order. */
-export function jwkThumbprint(jwk: JsonWebKey): string {
+function jwkThumbprint(jwk: JsonWebKey): string {
   const members: Record<string, readonly string[]> = { EC: ["crv", "kty", "x", "y"], RSA: ["e", "kty", "n"], oct: ["k", "kty"] };
   const required = members[jwk.kty ?? ""];
   if (!required) throw new Error(`unsupported key type ${jwk.kty}`);

@@ -1,6 +1,6 @@
 import { ConfigError } from "../config.js";
 import { AuthError } from "../errors.js";
-import { openStore, type Store } from "../store/database.js";
+import { openStore, type Store, sqlitePath } from "../store/database.js";
 
 /** A refusal the user can act on; printed as its message alone. */
 export class CliError extends Error {
@@ -47,7 +47,7 @@ export async function withStore<T>(url: string, task: (store: Store) => Promise<
 
 /** The store's address for messages, without a password that a PostgreSQL URL may carry. */
 export function describeStore(url: string): string {
-  if (url.startsWith("sqlite:")) return url;
+  if (sqlitePath(url) !== undefined) return url;
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.js";
+import { fitTo } from "../store/field-limits.js";
 import type { Database } from "../store/tables.js";
 
 export type AuthEventType =
@@ -44,8 +45,8 @@ export class AuthEvents {
       user_id: event.userId ?? null,
       session_id: event.sessionId ?? null,
       ip_address: event.ip ?? null,
-      user_agent: event.userAgent?.slice(0, 512) ?? null,
-      detail: event.detail?.slice(0, 256) ?? null,
+      user_agent: fitTo("userAgent", event.userAgent),
+      detail: fitTo("auditDetail", event.detail),
       created_at: this.clock.now(),
     };
     this.logger.info(

@@ -4,9 +4,9 @@ import type { Config } from "../config.js";
 
 export const MAX_DEPTH = 10;
 export const MAX_ALIASES = 15;
-export const MAX_COST = 5000;
+const MAX_COST = 5000;
 export const MAX_TOKENS = 2000;
-export const MAX_DIRECTIVES = 50;
+const MAX_DIRECTIVES = 50;
 
 /**
  * graphql-armor prefixes its refusals with "Syntax Error:", which they are not. Reporting them on

@@ -70,8 +70,6 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPre
     },
     consumeSignUp: (ip) => consume(signUp, ipBucket(ip)),
     consumeRefresh: (ip) => consume(refresh, ipBucket(ip)),
-    // The Redis client belongs to the app, and the memory limiters' timers do not hold the process.
-    async close() {},
   };
 }
 

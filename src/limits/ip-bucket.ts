@@ -4,9 +4,10 @@ import { isIPv4, isIPv6 } from "node:net";
  * The key a client's address is counted under. One IPv6 host usually holds a whole /64 (RFC 7421),
  * so counting per address would let it rotate through 2^64 of them; an IPv4-mapped IPv6 address
  * (`::ffff:1.2.3.4`, in either notation) counts as its IPv4 address. Anything that is not an
- * address is returned unchanged.
+ * address is returned unchanged; requests whose address is unknown share one bucket.
  */
-export function ipBucket(ip: string): string {
+export function ipBucket(ip: string | null): string {
+  if (ip === null) return "unknown";
   const address = ip.replace(/%.*$/, ""); // a zone id names an interface, not a host
   if (isIPv4(address)) return address;
   if (!isIPv6(address)) return ip;

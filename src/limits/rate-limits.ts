@@ -1,17 +1,16 @@
 /**
  * Brute-force limits, consumed per attempt inside the resolvers, so neither aliases nor parallel
  * requests multiply attempts (OWASP ASVS 6.3.1, NIST SP 800-63B §3.2.2). Each refusal throws
- * `RATE_LIMITED` with `retryAfter`.
+ * `RATE_LIMITED` with `retryAfter`. A null IP (the address is unknown) counts in one shared bucket.
  */
 export interface RateLimits {
   /**
    * Reserves one login attempt for the (username, IP) pair and one for the IP's daily budget,
    * before any password is checked; refuses when either is spent.
    */
-  beginLoginAttempt(usernameKey: string, ip: string): Promise<LoginAttempt>;
-  consumeSignUp(ip: string): Promise<void>;
-  consumeRefresh(ip: string): Promise<void>;
-  close(): Promise<void>;
+  beginLoginAttempt(usernameKey: string, ip: string | null): Promise<LoginAttempt>;
+  consumeSignUp(ip: string | null): Promise<void>;
+  consumeRefresh(ip: string | null): Promise<void>;
 }
 
 export interface LoginAttempt {

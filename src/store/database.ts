@@ -18,10 +18,18 @@ export interface Store {
 
 const INT8_OID = 20;
 
+const SQLITE_PREFIX = "sqlite:";
+
+/** The file of a `sqlite:<path>` store URL; undefined for a PostgreSQL URL. */
+export function sqlitePath(url: string): string | undefined {
+  return url.startsWith(SQLITE_PREFIX) ? url.slice(SQLITE_PREFIX.length) : undefined;
+}
+
 /** Opens the store named by `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. */
 export function openStore(url: string, onPoolError: (error: Error) => void = () => {}): Store {
-  const db = url.startsWith("sqlite:") ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url, onPoolError);
-  const dialect: Dialect = url.startsWith("sqlite:") ? "sqlite" : "postgres";
+  const path = sqlitePath(url);
+  const db = path !== undefined ? openSqlite(path) : openPostgres(url, onPoolError);
+  const dialect: Dialect = path !== undefined ? "sqlite" : "postgres";
   return {
     db,
     dialect,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { sqlitePath } from "./database.js";
 
 /**
  * A short name for "the instances that share this store", derived from `DATABASE_URL` without its
@@ -13,10 +14,9 @@ export function deploymentNamespace(databaseUrl: string): string {
 }
 
 function storeIdentity(databaseUrl: string): string {
-  if (databaseUrl.startsWith("sqlite:")) {
-    // A SQLite file is only shared by processes on one host.
-    return `sqlite:${hostname()}:${resolve(databaseUrl.slice("sqlite:".length))}`;
-  }
+  const path = sqlitePath(databaseUrl);
+  // A SQLite file is only shared by processes on one host.
+  if (path !== undefined) return `sqlite:${hostname()}:${resolve(path)}`;
   const url = new URL(databaseUrl);
   // The user matters: PostgreSQL's default search_path starts with "$user". So do parameters such
   // as `options=-c search_path=…` or a socket `host`. Passwords do not, and must not leak into a

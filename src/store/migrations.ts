@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 import type { Dialect } from "./database.js";
+import { FIELD_LIMITS as W } from "./field-limits.js";
 
 /**
  * Migrations live in code (not files found at run time), so the built and the tsx-run server apply
@@ -11,13 +12,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("users")
-          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-          .addColumn("username", "varchar(32)", (c) => c.notNull())
-          .addColumn("username_key", "varchar(32)", (c) => c.notNull().unique())
-          .addColumn("email", "varchar(254)", (c) => c.notNull())
-          .addColumn("email_key", "varchar(254)", (c) => c.notNull().unique())
+          .addColumn("id", `varchar(${W.id})`, (c) => c.primaryKey())
+          .addColumn("username", `varchar(${W.username})`, (c) => c.notNull())
+          .addColumn("username_key", `varchar(${W.username})`, (c) => c.notNull().unique())
+          .addColumn("email", `varchar(${W.email})`, (c) => c.notNull())
+          .addColumn("email_key", `varchar(${W.email})`, (c) => c.notNull().unique())
           .addColumn("password_hash", "text", (c) => c.notNull())
-          .addColumn("roles", "varchar(64)", (c) => c.notNull())
+          .addColumn("roles", `varchar(${W.roles})`, (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("updated_at", "bigint", (c) => c.notNull())
           .execute();
@@ -25,9 +26,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 
         await db.schema
           .createTable("sessions")
-          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-          .addColumn("user_id", "varchar(36)", (c) => c.notNull().references("users.id").onDelete("cascade"))
-          .addColumn("seed", "varchar(64)", (c) => c.notNull())
+          .addColumn("id", `varchar(${W.id})`, (c) => c.primaryKey())
+          .addColumn("user_id", `varchar(${W.id})`, (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("seed", `varchar(${W.seed})`, (c) => c.notNull())
           .addColumn("generation", "integer", (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("last_used_at", "bigint", (c) => c.notNull())
@@ -35,9 +36,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("absolute_expires_at", "bigint", (c) => c.notNull())
           .addColumn("parent_valid_until", "bigint", (c) => c.notNull())
           .addColumn("revoked_at", "bigint")
-          .addColumn("revoked_reason", "varchar(32)")
-          .addColumn("user_agent", "varchar(512)")
-          .addColumn("ip_address", "varchar(64)")
+          .addColumn("revoked_reason", `varchar(${W.label})`)
+          .addColumn("user_agent", `varchar(${W.userAgent})`)
+          .addColumn("ip_address", `varchar(${W.ipAddress})`)
           .execute();
         await db.schema.createIndex("sessions_user_idx").on("sessions").columns(["user_id", "created_at"]).execute();
         await db.schema.createIndex("sessions_revoked_idx").on("sessions").column("revoked_at").execute();
@@ -48,12 +49,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema
           .createTable("auth_events")
           .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => c.primaryKey())
-          .addColumn("type", "varchar(32)", (c) => c.notNull())
-          .addColumn("user_id", "varchar(36)")
-          .addColumn("session_id", "varchar(36)")
-          .addColumn("ip_address", "varchar(64)")
-          .addColumn("user_agent", "varchar(512)")
-          .addColumn("detail", "varchar(256)")
+          .addColumn("type", `varchar(${W.label})`, (c) => c.notNull())
+          .addColumn("user_id", `varchar(${W.id})`)
+          .addColumn("session_id", `varchar(${W.id})`)
+          .addColumn("ip_address", `varchar(${W.ipAddress})`)
+          .addColumn("user_agent", `varchar(${W.userAgent})`)
+          .addColumn("detail", `varchar(${W.auditDetail})`)
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .execute();
         await db.schema.createIndex("auth_events_user_idx").on("auth_events").columns(["user_id", "created_at"]).execute();

@@ -59,4 +59,3 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type NewSessionRow = Insertable<SessionsTable>;
-export type NewAuthEventRow = Insertable<AuthEventsTable>;

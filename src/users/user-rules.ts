@@ -1,13 +1,13 @@
 import { AuthError, type InputField } from "../errors.js";
+import { FIELD_LIMITS } from "../store/field-limits.js";
 import { isCommonPassword } from "./common-passwords.js";
 
-const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
-// A pragmatic address check (WHATWG's "valid e-mail address"), plus the 254-character limit of RFC 5321.
+const USERNAME = new RegExp(`^[A-Za-z0-9_.-]{3,${FIELD_LIMITS.username}}$`);
+// A pragmatic address check (WHATWG's "valid e-mail address"), plus the length limit of RFC 5321.
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 // C0 and C1 control characters, DEL included; never valid in a name, address or password.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-export const PASSWORD_MAX_LENGTH = 256;
 
 export function refuseControlCharacters(field: InputField, value: string): void {
   if (CONTROL.test(value)) throw AuthError.badInput(field, `${field} must not contain control characters`);
@@ -23,7 +23,7 @@ export function checkLoginInput(identifier: string, password: string): void {
 export function checkUsername(username: string): string {
   refuseControlCharacters("username", username);
   if (!USERNAME.test(username)) {
-    throw AuthError.badInput("username", "username must be 3 to 32 letters, digits, '_', '.' or '-'");
+    throw AuthError.badInput("username", `username must be 3 to ${FIELD_LIMITS.username} letters, digits, '_', '.' or '-'`);
   }
   return username;
 }
@@ -31,8 +31,8 @@ export function checkUsername(username: string): string {
 export function checkEmail(email: string): string {
   refuseControlCharacters("email", email);
   const trimmed = email.trim();
-  if (trimmed.length > 254 || !EMAIL.test(trimmed))
-    throw AuthError.badInput("email", "email must be a valid address of at most 254 characters");
+  if (trimmed.length > FIELD_LIMITS.email || !EMAIL.test(trimmed))
+    throw AuthError.badInput("email", `email must be a valid address of at most ${FIELD_LIMITS.email} characters`);
   return trimmed;
 }
 
@@ -53,8 +53,8 @@ export function checkNewPassword(
   refuseControlCharacters(field, password);
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
-  if (length < minLength || length > PASSWORD_MAX_LENGTH) {
-    throw AuthError.badInput(field, `${field} must be ${minLength} to ${PASSWORD_MAX_LENGTH} characters`);
+  if (length < minLength || length > FIELD_LIMITS.password) {
+    throw AuthError.badInput(field, `${field} must be ${minLength} to ${FIELD_LIMITS.password} characters`);
   }
   if (isCommonPassword(normalized)) throw AuthError.badInput(field, `${field} is too common; choose another`);
   const lowered = normalized.toLowerCase();

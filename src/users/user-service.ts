@@ -1,20 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
+import { FIELD_LIMITS } from "../store/field-limits.js";
 import type { UserRow } from "../store/tables.js";
 import type { PasswordHasher } from "./password-hasher.js";
 import { isRole, type Role } from "./roles.js";
 import type { UserRepository } from "./user-repository.js";
-import {
-  checkEmail,
-  checkLoginInput,
-  checkNewPassword,
-  checkUsername,
-  identityKey,
-  normalizePassword,
-  PASSWORD_MAX_LENGTH,
-  refuseControlCharacters,
-} from "./user-rules.js";
+import { checkEmail, checkNewPassword, checkUsername, identityKey, normalizePassword, refuseControlCharacters } from "./user-rules.js";
 
 export interface NewUser {
   readonly username: string;
@@ -70,14 +62,14 @@ export class UserService {
   }
 
   /**
-   * The user whose username or email and password match, else undefined. Unknown users cost one
-   * hash like everyone else (OWASP ASVS 6.3.8); an outdated hash is redone on success.
+   * The user whose username or email and password match, else undefined; the caller has refused
+   * malformed input already (checkLoginInput). Unknown users cost one hash like everyone else
+   * (OWASP ASVS 6.3.8); an outdated hash is redone on success.
    */
   async authenticate(identifier: string, password: string): Promise<Authentication> {
-    checkLoginInput(identifier, password);
     const normalized = normalizePassword(password);
-    const user = identifier.length <= 254 ? await this.users.findByLoginKey(identityKey(identifier)) : undefined;
-    const tooLong = [...normalized].length > PASSWORD_MAX_LENGTH;
+    const user = identifier.length <= FIELD_LIMITS.email ? await this.users.findByLoginKey(identityKey(identifier)) : undefined;
+    const tooLong = [...normalized].length > FIELD_LIMITS.password;
     const valid = await this.hasher.verify(tooLong ? undefined : user?.password_hash, normalized);
     if (!valid || !user) return { ok: false, userId: user?.id ?? null };
     if (!this.hasher.needsRehash(user.password_hash)) return { ok: true, user, rehashed: false };

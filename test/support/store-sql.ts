@@ -1,5 +1,6 @@
 import SQLite from "better-sqlite3";
 import pg from "pg";
+import { sqlitePath } from "../../src/store/database.js";
 import type { TestStore } from "./stores.js";
 
 /**
@@ -8,7 +9,7 @@ import type { TestStore } from "./stores.js";
  */
 export async function execSql(store: TestStore, statement: string, params: readonly unknown[] = []): Promise<void> {
   if (store.name === "sqlite") {
-    const db = new SQLite(store.url.slice("sqlite:".length));
+    const db = new SQLite(sqlitePath(store.url) as string);
     try {
       if (params.length === 0) db.exec(statement);
       else db.prepare(statement).run(...params);
