@@ -51,7 +51,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.set("trust proxy", config.trustProxy);
   app.use(assignRequestId, securityHeaders, requestLogging(logger));
   app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks, logger }));
-  app.use(config.graphqlPath, ...graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime)));
+  app.use(
+    config.graphqlPath,
+    ...graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), { logger, logRefusals: !config.isProduction }),
+  );
   app.use(notFound);
   app.use(jsonErrorHandler(logger));
   if (options.httpServer) answerClientErrorsWithJson(options.httpServer, logger);

@@ -1,5 +1,9 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOGIN, USERS } from "./support/graphql-client.js";
 import { serverPerSuite } from "./support/server-fixture.js";
@@ -15,10 +19,18 @@ interface Result {
   readonly stderr: string;
 }
 
-/** The command as `npm run` starts it, from the repository, with only the environment given here. */
-function run(script: "user-create" | "migrate", args: readonly string[], options: { env?: Record<string, string>; input?: string } = {}) {
+/**
+ * The command as `npm run` starts it, from the repository, with only the environment given here;
+ * or, with `compiledTo`, as `node dist/cli/<script>.js` runs it after a build.
+ */
+function run(
+  script: "user-create" | "migrate",
+  args: readonly string[],
+  options: { env?: Record<string, string>; input?: string; compiledTo?: string } = {},
+) {
+  const command = options.compiledTo ? [join(options.compiledTo, "cli", `${script}.js`)] : ["--import", "tsx", `src/cli/${script}.ts`];
   return new Promise<Result>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `src/cli/${script}.ts`, ...args], {
+    const child = spawn(process.execPath, [...command, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
@@ -146,6 +158,48 @@ describe("npm run user:create arguments", () => {
     const result = await run("user-create", args, { env: { USER_PASSWORD: PASSWORD, DATABASE_URL: "sqlite::memory:" } });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([expect.stringMatching(reason)]);
+  });
+});
+
+describe("--help", () => {
+  it.each(["user-create", "migrate"] as const)(
+    "%s --help prints its usage on standard output and exits 0, touching no store",
+    async (script) => {
+      const dir = mkdtempSync(join(tmpdir(), "auth-cli-help-"));
+      const databaseUrl = `sqlite:${join(dir, "untouched.db")}`;
+      for (const flag of ["--help", "-h"]) {
+        const result = await run(script, ["--username", "x", flag], { env: { DATABASE_URL: databaseUrl } });
+        expect(result).toMatchObject({ code: 0, stderr: "" });
+        expect(result.stdout).toMatch(/^usage: npm run /);
+        expect(result.stdout).toContain(`node dist/cli/${script}.js`);
+      }
+      expect(existsSync(join(dir, "untouched.db"))).toBe(false);
+    },
+  );
+});
+
+describe("the commands compiled to dist/ (npm run build, then node dist/cli/…)", () => {
+  // Inside the repository (.tmp/ is git-ignored), so the compiled files find node_modules as dist/ does.
+  const outDir = join(ROOT, ".tmp", `cli-build-${process.pid}`);
+  beforeAll(async () => {
+    await promisify(execFile)(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", outDir], {
+      cwd: ROOT,
+    });
+  }, 120_000);
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it("migrate and user:create run with plain node on a fresh store", async () => {
+    const env = { DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), "auth-cli-dist-")), "auth.db")}` };
+    const migrated = await run("migrate", [], { env, compiledTo: outDir });
+    expect(migrated).toMatchObject({ code: 0, stderr: "" });
+    expect(lines(migrated.stdout)).toEqual([expect.stringMatching(/^applied 0001_users_sessions/)]);
+    const { username, email } = newIdentity("dist");
+    const created = await run("user-create", ["--username", username, "--email", email, "--role", "ADMIN"], {
+      env: { ...env, USER_PASSWORD: PASSWORD },
+      compiledTo: outDir,
+    });
+    expect(created).toMatchObject({ code: 0, stderr: "" });
+    expect(lines(created.stdout)).toEqual([expect.stringMatching(new RegExp(`^created user ${username} with roles USER,ADMIN; id `))]);
   });
 });
 

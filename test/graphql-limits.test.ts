@@ -116,6 +116,17 @@ describe.each(STORES)("GraphQL schema exposure in production on $name (OWASP ASV
     }
   });
 
+  it("names ENABLE_INTROSPECTION in the refusal (regression: it told operators to pass an ApolloServer option)", async () => {
+    const refused = await expectRefusedBeforeResolvers(fixture.server, "{ __schema { types { name } } }");
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({
+        message: "GraphQL introspection is off; set ENABLE_INTROSPECTION=true to allow it",
+        extensions: expect.objectContaining({ code: "GRAPHQL_VALIDATION_FAILED", validationErrorCode: "INTROSPECTION_DISABLED" }),
+      }),
+    ]);
+    await expectExecuted(fixture.server, "{ __typename }");
+  });
+
   it("hides field suggestions from errors", async () => {
     for (const query of ["{ mee { id } }", "{ me { usernme } }", "mutation { logot }"]) {
       const refused = await expectRefusedBeforeResolvers(fixture.server, query);

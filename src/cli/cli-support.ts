@@ -7,15 +7,23 @@ export class CliError extends Error {
   override readonly name = "CliError";
 }
 
+/** `--help` or `-h`: the command prints `help` on standard output and exits 0, doing nothing else. */
+class HelpRequested extends Error {
+  override readonly name = "HelpRequested";
+}
+
 /**
  * `--name value` and `--name=value` flags, each at most once; anything else (unknown flags,
- * positional words, a flag without its value) is refused with the usage line.
+ * positional words, a flag without its value) is refused with the usage line. `--help` or `-h`
+ * anywhere asks for `help` instead.
  */
 export function parseFlags<Name extends string>(
   argv: readonly string[],
   names: readonly Name[],
   usage: string,
+  help: string = usage,
 ): Partial<Record<Name, string>> {
+  if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested(help);
   const flags: Partial<Record<Name, string>> = {};
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? "";
@@ -84,6 +92,11 @@ export function runCli(command: string, task: () => Promise<void>, fieldHints: R
       process.exitCode = 0;
     },
     (error: unknown) => {
+      if (error instanceof HelpRequested) {
+        console.log(error.message);
+        process.exitCode = 0;
+        return;
+      }
       console.error(`${command}: ${describeFailure(error, fieldHints)}`);
       process.exitCode = 1;
     },

@@ -15,11 +15,20 @@ import { readPassword } from "./read-password.js";
 const USAGE =
   "usage: npm run user:create -- --username U --email E [--role ADMIN], with the password in USER_PASSWORD or on the first line of standard input";
 
+const HELP = `usage: npm run user:create -- --username U --email E [--role ADMIN]
+       node dist/cli/user-create.js --username U --email E [--role ADMIN]   (after npm run build)
+
+Creates a user under the same rules as signUp and prints its id. --role ADMIN makes an admin.
+The password comes from USER_PASSWORD, else from the first line of standard input (on a terminal,
+a prompt that does not echo); it is never a flag. The store is DATABASE_URL (default
+sqlite:./data/auth.db outside production), migrated first; PASSWORD_MIN_LENGTH applies as for
+signUp. Exit 0 when the user was made, else 1 with one line naming the problem.`;
+
 /** `npm run user:create`: makes a user under the same rules as signUp; how the first ADMIN is made. */
 runCli(
   "user:create",
   async () => {
-    const flags = parseFlags(process.argv.slice(2), ["username", "email", "role"], USAGE);
+    const flags = parseFlags(process.argv.slice(2), ["username", "email", "role"], USAGE, HELP);
     if (flags.username === undefined) throw new CliError(`missing --username; ${USAGE}`);
     if (flags.email === undefined) throw new CliError(`missing --email; ${USAGE}`);
     const role = flags.role?.toUpperCase();

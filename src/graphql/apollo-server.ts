@@ -46,7 +46,8 @@ export async function startGraphQLServer(config: Config, logger: Logger, httpSer
     // Off: see http/persisted-queries.ts, which refuses such requests before they get here.
     persistedQueries: false,
     csrfPrevention: true,
-    introspection: config.enableIntrospection,
+    // ENABLE_INTROSPECTION is enforced by graphqlLimits' rule, whose refusal names the setting.
+    introspection: true,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     // The contract: no stack trace or internal message leaves the server outside development.
     includeStacktraceInErrorResponses: config.env === "development",

@@ -1,6 +1,7 @@
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { GraphQLError, type ValidationContext } from "graphql";
 import type { Config } from "../config.js";
+import { introspectionOff } from "./introspection-rule.js";
 
 export const MAX_DEPTH = 10;
 export const MAX_ALIASES = 15;
@@ -38,5 +39,6 @@ export function graphqlLimits(config: Config) {
     blockFieldSuggestion: { enabled: config.isProduction },
   });
   const { plugins, validationRules } = armor.protect();
+  if (!config.enableIntrospection) validationRules.push(introspectionOff);
   return { plugins, validationRules, parseOptions: { maxTokens: MAX_TOKENS } };
 }
