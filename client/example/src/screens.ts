@@ -1,0 +1,107 @@
+import type { MeQuery, SessionsQuery } from "@graphql-auth-api/client";
+import { formValues, h, show } from "./dom.js";
+
+type User = MeQuery["me"];
+type Session = SessionsQuery["sessions"][number];
+
+export interface Actions {
+  login(username: string, password: string): void;
+  signUp(username: string, email: string, password: string): void;
+  profile(): void;
+  sessions(): void;
+  endSession(session: Session): void;
+  logout(): void;
+}
+
+const message = (text: string | undefined, kind: "notice" | "error") => (text ? h("p", { class: kind, role: "status" }, text) : null);
+const field = (label: string, name: string, type = "text", autocomplete = "") =>
+  h("label", {}, label, h("input", { name, type, required: "", autocomplete }));
+
+export function loginScreen(actions: Actions, notice?: string, error?: string): void {
+  show(
+    "login",
+    h("h2", {}, "Log in"),
+    message(notice, "notice"),
+    message(error, "error"),
+    h(
+      "form",
+      { onsubmit: (event) => void (({ username = "", password = "" }) => actions.login(username, password))(formValues(event)) },
+      field("Username or email", "username", "text", "username"),
+      field("Password", "password", "password", "current-password"),
+      h("button", { type: "submit" }, "Log in"),
+    ),
+    h("div", { class: "actions" }, h("button", { class: "secondary", onclick: () => signUpScreen(actions) }, "Create an account")),
+  );
+}
+
+export function signUpScreen(actions: Actions, error?: string): void {
+  show(
+    "signup",
+    h("h2", {}, "Create an account"),
+    message(error, "error"),
+    h(
+      "form",
+      {
+        onsubmit: (event) =>
+          void (({ username = "", email = "", password = "" }) => actions.signUp(username, email, password))(formValues(event)),
+      },
+      field("Username", "username", "text", "username"),
+      field("Email", "email", "email", "email"),
+      field("Password (at least 8 characters)", "password", "password", "new-password"),
+      h("button", { type: "submit" }, "Sign up"),
+    ),
+    h("div", { class: "actions" }, h("button", { class: "secondary", onclick: () => loginScreen(actions) }, "I have an account")),
+  );
+}
+
+export function profileScreen(actions: Actions, user: User): void {
+  show(
+    "profile",
+    h("h2", {}, `Hello, ${user.username}`),
+    h(
+      "dl",
+      {},
+      h("dt", {}, "Email"),
+      h("dd", { "data-field": "email" }, user.email),
+      h("dt", {}, "Roles"),
+      h("dd", {}, user.roles.join(", ")),
+      h("dt", {}, "Member since"),
+      h("dd", {}, new Date(user.createdAt).toLocaleString()),
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { class: "secondary", onclick: actions.profile }, "Reload"),
+      h("button", { class: "secondary", onclick: actions.sessions }, "Sessions"),
+      h("button", { class: "danger", onclick: actions.logout }, "Log out"),
+    ),
+  );
+}
+
+export function sessionsScreen(actions: Actions, sessions: readonly Session[]): void {
+  const row = (session: Session) =>
+    h(
+      "tr",
+      { "data-session": session.id },
+      h("td", {}, session.current ? "this browser" : (session.userAgent ?? "unknown device")),
+      h("td", {}, new Date(session.createdAt).toLocaleString()),
+      h("td", {}, new Date(session.lastUsedAt).toLocaleString()),
+      h("td", {}, h("button", { class: "danger", onclick: () => actions.endSession(session) }, "Log out this device")),
+    );
+  show(
+    "sessions",
+    h("h2", {}, `Sessions (${sessions.length})`),
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, h("th", {}, "Device"), h("th", {}, "Started"), h("th", {}, "Last used"), h("th", {}))),
+      h("tbody", {}, ...sessions.map(row)),
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { class: "secondary", onclick: actions.profile }, "Back to profile"),
+      h("button", { class: "secondary", onclick: actions.sessions }, "Reload"),
+    ),
+  );
+}
