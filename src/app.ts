@@ -44,13 +44,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const runtime = await createServices(config, { logger, clock, ...(options.hasher ? { hasher: options.hasher } : {}) });
   const { services, store, keys } = runtime;
-  const graphql = await startGraphQLServer(config, logger, options.httpServer);
+  const graphql = await startGraphQLServer(config, logger, store.outage, options.httpServer);
 
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
   app.use(assignRequestId, securityHeaders, requestLogging(logger));
-  app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks, logger }));
+  app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks }));
   app.use(
     config.graphqlPath,
     ...graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), { logger, logRefusals: !config.isProduction }),

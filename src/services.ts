@@ -12,6 +12,8 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Services } from "./context.js";
 import { AuthEvents } from "./events/auth-events.js";
+import { OutageLog } from "./faults/outage-log.js";
+import { redisRetryDelay } from "./faults/redis-retry.js";
 import { OriginPolicy } from "./http/origin-policy.js";
 import { createRateLimits } from "./limits/flexible-rate-limits.js";
 import type { Logger } from "./logger.js";
@@ -39,8 +41,11 @@ export interface Runtime {
 export async function createServices(config: Config, deps: { logger: Logger; clock: Clock; hasher?: PasswordHasher }): Promise<Runtime> {
   const { logger, clock } = deps;
   const keys = createSigningKeys(config.jwt);
-  const store = openStore(config.databaseUrl, (error) => logger.error({ err: error }, "idle database connection failed"));
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  const store = openStore(config.databaseUrl, logger);
+  const redisOutage = config.redisUrl
+    ? new OutageLog(logger, "redis", "rate limits use per-process insurance and revocations are caught up from the store when it returns")
+    : undefined;
+  const redis = config.redisUrl && redisOutage ? connectRedis(config.redisUrl, redisOutage) : undefined;
   try {
     await migrateToLatest(store.db, store.dialect);
   } catch (error) {
@@ -49,10 +54,10 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
     throw error;
   }
 
-  const events = new AuthEvents(store.db, clock, logger);
+  const events = new AuthEvents(store.db, clock, logger, store.outage);
   const sessionRepository = new SessionRepository(store.db);
   const namespace = deploymentNamespace(config.databaseUrl);
-  const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, namespace, logger });
+  const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, redisOutage, namespace, logger });
   // Revocations are kept as long as any access token of the session could still be accepted.
   const retentionMs = (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds) * 1000;
   const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, retentionMs);
@@ -95,23 +100,19 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
 
 /**
  * Fails fast while Redis is away (no offline queue, a command timeout), so the rate limits fall
- * back to their per-process insurance instead of holding requests; logs one line per outage.
+ * back to their per-process insurance instead of holding requests. Redis down at start does not
+ * stop the start: the client keeps reconnecting and is used as soon as it is ready.
  */
-function connectRedis(url: string, logger: Logger): Redis {
+function connectRedis(url: string, outage: OutageLog): Redis {
   const redis = new Redis(url, {
     lazyConnect: false,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2_000,
     commandTimeout: 1_000,
+    retryStrategy: redisRetryDelay,
   });
-  let healthy = true;
-  redis.on("ready", () => {
-    healthy = true;
-  });
-  redis.on("error", (error) => {
-    if (healthy) logger.warn({ err: error }, "redis connection problem; rate limits use per-process insurance until it returns");
-    healthy = false;
-  });
+  redis.on("ready", () => outage.recovered());
+  redis.on("error", (error) => outage.failed(error));
   return redis;
 }

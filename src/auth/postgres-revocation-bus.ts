@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
+import { OutageLog } from "../faults/outage-log.js";
 import type { Database } from "../store/tables.js";
 import {
   decodeRevocation,
@@ -29,15 +30,21 @@ export class PostgresRevocationBus implements RevocationBus {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = FIRST_RETRY_MS;
   private closed = false;
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly connectionString: string,
     /** Must be a plain lower-case identifier; it is quoted into LISTEN. */
     private readonly channel: string,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error("revocation channel must be a plain identifier");
+    this.outage = new OutageLog(
+      logger,
+      "revocation listener (PostgreSQL)",
+      "other instances' revocations are caught up from the store once it is back",
+    );
   }
 
   async publish(message: RevocationMessage): Promise<void> {
@@ -90,6 +97,7 @@ export class PostgresRevocationBus implements RevocationBus {
     }
     this.client = client;
     this.retryMs = FIRST_RETRY_MS;
+    this.outage.recovered();
     if (afterGap) this.handlers?.onReconnect();
   }
 
@@ -101,12 +109,12 @@ export class PostgresRevocationBus implements RevocationBus {
     client.end().catch(() => {});
     if (this.client === client) this.client = undefined;
     if (this.closed || this.retryTimer !== undefined) return;
-    this.logger.warn({ err: error }, "revocation listener lost PostgreSQL; retrying");
+    this.outage.failed(error ?? new Error("connection ended"));
     const delay = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.listen(true).catch((failure: unknown) => this.logger.error({ err: failure }, "revocation listener failed"));
+      this.listen(true).catch((failure: unknown) => this.outage.failed(failure));
     }, delay);
     this.retryTimer.unref();
   }

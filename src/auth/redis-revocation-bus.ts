@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
-import type { Logger } from "pino";
+import type { OutageLog } from "../faults/outage-log.js";
+import { redisRetryDelay } from "../faults/redis-retry.js";
 import {
   decodeRevocation,
   encodeRevocation,
@@ -24,13 +25,15 @@ export class RedisRevocationBus implements RevocationBus {
     private readonly publisher: Redis,
     redisUrl: string,
     private readonly channel: string,
-    private readonly logger: Logger,
+    /** Shared with the app's Redis client: one line when Redis goes, one when it is back. */
+    private readonly outage: OutageLog,
   ) {
     this.subscriber = new Redis(redisUrl, {
       lazyConnect: true,
       // Subscribing is done by hand on every "ready", so the catch-up can follow it.
       autoResubscribe: false,
       maxRetriesPerRequest: null,
+      retryStrategy: redisRetryDelay,
       connectionName: `revocations-${channel.replace(/[^A-Za-z0-9_-]/g, "_")}`,
     });
   }
@@ -40,14 +43,13 @@ export class RedisRevocationBus implements RevocationBus {
   }
 
   async subscribe(handlers: RevocationHandlers): Promise<void> {
-    const { subscriber, channel, logger } = this;
+    const { subscriber, channel, outage } = this;
     subscriber.on("message", (from: string, payload: string) => {
       if (from !== channel) return;
       const message = decodeRevocation(payload);
       if (message) handlers.onMessage(message);
     });
 
-    let healthy = false;
     let settleFirst: () => void = () => {};
     const first = new Promise<void>((resolve) => {
       settleFirst = resolve;
@@ -57,20 +59,18 @@ export class RedisRevocationBus implements RevocationBus {
     let returned = false;
 
     subscriber.on("error", (error: Error) => {
-      // One line per outage, not one per retry.
-      if (healthy || !returned) logger.warn({ err: error }, "revocation subscriber lost Redis; retrying");
-      healthy = false;
+      outage.failed(error);
       settleFirst();
     });
     subscriber.on("ready", () => {
       subscriber.subscribe(channel).then(
         () => {
-          healthy = true;
+          outage.recovered();
           if (returned) handlers.onReconnect();
           settleFirst();
         },
         (error: unknown) => {
-          logger.warn({ err: error }, "revocation subscribe failed; retrying on reconnect");
+          outage.failed(error);
           settleFirst();
         },
       );

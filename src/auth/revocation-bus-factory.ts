@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { OutageLog } from "../faults/outage-log.js";
 import type { Store } from "../store/database.js";
 import { PostgresRevocationBus } from "./postgres-revocation-bus.js";
 import { RedisRevocationBus } from "./redis-revocation-bus.js";
@@ -10,6 +11,8 @@ export interface RevocationBusOptions {
   /** The app's shared Redis client, when REDIS_URL is set; the bus publishes through it. */
   readonly redis: Redis | undefined;
   readonly redisUrl: string | undefined;
+  /** The app's Redis outage log, shared by every Redis connection. */
+  readonly redisOutage: OutageLog | undefined;
   /** Names the channel, so only instances sharing this store hear each other. */
   readonly namespace: string;
   readonly logger: Logger;
@@ -17,8 +20,8 @@ export interface RevocationBusOptions {
 
 /** Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY, else (SQLite) in-process. */
 export function createRevocationBus(options: RevocationBusOptions): RevocationBus {
-  const { store, redis, redisUrl, namespace, logger } = options;
-  if (redis && redisUrl) return new RedisRevocationBus(redis, redisUrl, `auth:${namespace}:revocations`, logger);
+  const { store, redis, redisUrl, redisOutage, namespace, logger } = options;
+  if (redis && redisUrl && redisOutage) return new RedisRevocationBus(redis, redisUrl, `auth:${namespace}:revocations`, redisOutage);
   if (store.dialect === "postgres") return new PostgresRevocationBus(store.db, store.url, `auth_revocations_${namespace}`, logger);
   return new LocalRevocationBus();
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../clock.js";
+import { faultSummary } from "../faults/outage-log.js";
 import type { RevocationBus } from "./revocation-bus.js";
 import { RevocationList } from "./revocation-list.js";
 import type { SessionRepository } from "./session-repository.js";
@@ -41,13 +42,15 @@ export class SessionRevocations {
         for (const id of message.sessionIds) this.list.add(id, heardAt);
       },
       onReconnect: () => {
-        this.catchUp().catch((error: unknown) => this.logger.error({ err: error }, "revocation catch-up failed"));
+        this.catchUp().catch((error: unknown) =>
+          this.logger.warn({ fault: faultSummary(error) }, "revocation catch-up failed; the next sweep retries"),
+        );
       },
     });
     await this.catchUp();
     this.sweepTimer = setInterval(() => {
       this.list.prune();
-      this.catchUp().catch((error: unknown) => this.logger.warn({ err: error }, "periodic revocation catch-up failed"));
+      this.catchUp().catch((error: unknown) => this.logger.warn({ fault: faultSummary(error) }, "periodic revocation catch-up failed"));
     }, SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
@@ -63,8 +66,9 @@ export class SessionRevocations {
     try {
       await this.bus.publish({ sessionIds, endedAt });
     } catch (error) {
-      // The others still learn it from the store: after their next reconnect or sweep.
-      this.logger.error({ err: error }, "could not publish session revocation");
+      // Expected while the bus is down, and nothing is lost: the store is the truth, and the
+      // others read it after their own reconnect, or at the next sweep.
+      this.logger.warn({ fault: faultSummary(error) }, "could not publish session revocation; other instances catch it up from the store");
     }
   }
 

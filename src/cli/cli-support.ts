@@ -1,5 +1,6 @@
 import { ConfigError } from "../config.js";
 import { AuthError } from "../errors.js";
+import { createLogger } from "../logger.js";
 import { openStore, type Store, sqlitePath } from "../store/database.js";
 
 /** A refusal the user can act on; printed as its message alone. */
@@ -45,7 +46,8 @@ export function parseFlags<Name extends string>(
 
 /** Runs `task` on the store at `url` and always closes it, so the process can exit. */
 export async function withStore<T>(url: string, task: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore(url);
+  // A command reports a failure in its one line; the store's outage log has nothing to add.
+  const store = openStore(url, createLogger("silent"));
   try {
     return await task(store);
   } finally {

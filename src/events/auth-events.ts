@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.js";
+import type { OutageLog } from "../faults/outage-log.js";
 import { fitTo } from "../store/field-limits.js";
 import type { Database } from "../store/tables.js";
 
@@ -37,6 +38,8 @@ export class AuthEvents {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** The store's outage log: an unreachable store is reported once per outage, not per event. */
+    private readonly storeOutage: OutageLog,
   ) {}
 
   async record(event: AuthEvent): Promise<void> {
@@ -56,7 +59,8 @@ export class AuthEvents {
     try {
       await this.db.insertInto("auth_events").values(row).execute();
     } catch (error) {
-      this.logger.error({ err: error, event: row.type }, "could not record auth event");
+      // The event itself is in the log line above.
+      if (!this.storeOutage.absorbs(error)) this.logger.error({ err: error, event: row.type }, "could not record auth event");
     }
   }
 }

@@ -5,6 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { Config } from "../config.js";
 import type { GraphQLContext } from "../context.js";
+import type { OutageLog } from "../faults/outage-log.js";
 import type { Logger } from "../logger.js";
 import { createErrorFormatter } from "./error-formatter.js";
 import { graphqlLimits } from "./graphql-limits.js";
@@ -31,7 +32,12 @@ function plugins(config: Config, inFlight: InFlightOperations, httpServer: Serve
 }
 
 /** The contract's schema on Apollo Server, with the query limits, error masking and plugins; started. */
-export async function startGraphQLServer(config: Config, logger: Logger, httpServer?: Server): Promise<GraphQLServer> {
+export async function startGraphQLServer(
+  config: Config,
+  logger: Logger,
+  storeOutage: OutageLog,
+  httpServer?: Server,
+): Promise<GraphQLServer> {
   const inFlight = new InFlightOperations();
   const limits = graphqlLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
@@ -54,7 +60,10 @@ export async function startGraphQLServer(config: Config, logger: Logger, httpSer
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter({
       exposeDetails: config.env === "development",
-      onUnexpected: (error) => logger.error({ err: error }, "unexpected error in GraphQL operation"),
+      // An unreachable store fails every request until it returns: one line per outage, not per request.
+      onUnexpected: (error) => {
+        if (!storeOutage.absorbs(error)) logger.error({ err: error }, "unexpected error in GraphQL operation");
+      },
     }),
   });
   await apollo.start();

@@ -1,8 +1,7 @@
 import { Router } from "express";
-import type { Logger } from "../logger.js";
 
 /** Liveness, readiness and the public keys: the routes beside GraphQL. */
-export function operationalRoutes(deps: { checkReady: () => Promise<void>; jwks: unknown; logger: Logger }): Router {
+export function operationalRoutes(deps: { checkReady: () => Promise<void>; jwks: unknown }): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -11,8 +10,8 @@ export function operationalRoutes(deps: { checkReady: () => Promise<void>; jwks:
     try {
       await deps.checkReady();
       res.json({ status: "ready" });
-    } catch (error) {
-      deps.logger.warn({ err: error }, "readiness check failed");
+    } catch {
+      // Probes come every few seconds; the store and Redis each say once when they go and come back.
       res.status(503).json({ status: "unavailable" });
     }
   });

@@ -3,6 +3,9 @@ import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
+import type { Logger } from "pino";
+import { isConnectionFault } from "../faults/connection-faults.js";
+import { OutageLog } from "../faults/outage-log.js";
 import type { Database as Tables } from "./tables.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -12,11 +15,16 @@ export interface Store {
   readonly dialect: Dialect;
   /** The connection string, for components that open their own connection (LISTEN/NOTIFY). */
   readonly url: string;
+  /** Says once when the store stops answering and once when it is back. */
+  readonly outage: OutageLog;
+  /** Fails when the store does not answer within a few seconds. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 const INT8_OID = 20;
+/** A connection attempt to an unreachable server fails after this, instead of holding the request. */
+const CONNECT_TIMEOUT_MS = 3_000;
 
 const SQLITE_PREFIX = "sqlite:";
 
@@ -26,16 +34,24 @@ export function sqlitePath(url: string): string | undefined {
 }
 
 /** Opens the store named by `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. */
-export function openStore(url: string, onPoolError: (error: Error) => void = () => {}): Store {
+export function openStore(url: string, logger: Logger): Store {
+  const outage = new OutageLog(logger, "store", "operations that need it fail until it returns", "error", isConnectionFault);
   const path = sqlitePath(url);
-  const db = path !== undefined ? openSqlite(path) : openPostgres(url, onPoolError);
+  const db = path !== undefined ? openSqlite(path) : openPostgres(url, outage);
   const dialect: Dialect = path !== undefined ? "sqlite" : "postgres";
   return {
     db,
     dialect,
     url,
+    outage,
     async ping() {
-      await sql`select 1`.execute(db);
+      try {
+        await sql`select 1`.execute(db);
+      } catch (error) {
+        outage.failed(error);
+        throw error;
+      }
+      outage.recovered();
     },
     async close() {
       await db.destroy();
@@ -65,17 +81,26 @@ function createPrivately(path: string) {
   closeSync(openSync(path, "a", 0o600));
 }
 
-function openPostgres(url: string, onPoolError: (error: Error) => void): Kysely<Tables> {
+function openPostgres(url: string, outage: OutageLog): Kysely<Tables> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // Epoch-millisecond BIGINT columns and count(*) come back as numbers, as they do from SQLite.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on("error", onPoolError);
+  // node-postgres emits "error" on a client whose connection the server ends (a restart, a
+  // failover: 57P01). The pool listens only while a client is idle; a checked-out client between
+  // two statements has no listener, and Node ends the process on an unheard "error". So every
+  // client gets a listener for life. The pool drops a broken client when it is released, and the
+  // next query opens a new connection, which is how a restart is survived without ours.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => outage.failed(error));
+    outage.recovered();
+  });
+  pool.on("error", (error) => outage.failed(error));
   return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { GraphQLClient } from "./graphql-client.js";
 import { spawnMain, stopMain } from "./main-process.js";
 import { TEST_ENV } from "./test-config.js";
@@ -7,8 +8,14 @@ const STARTUP_LIMIT_MS = 30_000;
 export interface ServerProcess {
   readonly url: string;
   client(): GraphQLClient;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** The exit code or signal, once the process has ended; null while it runs. */
+  exited(): number | string | null;
   /** SIGTERM, as an orchestrator would; waits for the exit. */
   stop(): Promise<void>;
+  /** SIGKILL: no drain, no goodbye, as a crash or an OOM kill; waits for the exit. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -22,9 +29,8 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within ${STARTUP_LIMIT_MS} ms:\n${output}`)), STARTUP_LIMIT_MS);
     const read = (chunk: Buffer) => {
-      // Keep draining the pipes after start-up, but only the start-up output is kept.
-      if (started) return;
       output += chunk.toString("utf8");
+      if (started) return;
       const served = /serving http:\/\/[^:/]+:(\d+)\//.exec(output);
       if (served) {
         started = true;
@@ -40,5 +46,17 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  return { url, client: () => new GraphQLClient(url), stop: () => stopMain(child) };
+  return {
+    url,
+    client: () => new GraphQLClient(url),
+    output: () => output,
+    exited: () => child.exitCode ?? child.signalCode,
+    stop: () => stopMain(child),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
 }
