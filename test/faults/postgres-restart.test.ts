@@ -1,22 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorOf, type GraphQLClient, LOGOUT_ALL, ME, REFRESH } from "../support/graphql-client.js";
+import { expectAccepted, meWith } from "../support/access-token-checks.js";
+import { eventually } from "../support/eventually.js";
+import { errorOf, type GraphQLClient, LOGOUT_ALL, REFRESH } from "../support/graphql-client.js";
 import { hasPostgresBinaries, type PrivatePostgres, startPrivatePostgres } from "../support/private-services.js";
-import { startRefreshStorm } from "../support/refresh-storm.js";
+import { expectEveryBrowserRefreshes, startRefreshStorm } from "../support/refresh-storm.js";
 import { type ServerProcess, spawnServer } from "../support/server-process.js";
 import { signUpUser } from "../support/test-server.js";
 
 const BROWSERS = 20;
-
-/** Polls `check` every 50 ms until it holds; fails after `limitMs`. */
-async function eventually(what: string, limitMs: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < limitMs) {
-    if (await check()) return Date.now() - started;
-    await sleep(50);
-  }
-  throw new Error(`${what} did not happen within ${limitMs} ms`);
-}
 
 const linesMatching = (server: ServerProcess, pattern: RegExp) =>
   server
@@ -66,12 +58,7 @@ describe.skipIf(!hasPostgresBinaries())("PostgreSQL restarted under a refresh st
     // Failures during the restart are the generic internal error and nothing else: no theft
     // detection, no session revoked, no refresh token taken for unknown.
     expect(Object.keys(tally).filter((outcome) => outcome !== "ok" && outcome !== "INTERNAL_SERVER_ERROR")).toEqual([]);
-    for (const browser of storm.clients) {
-      const response = await browser.request(REFRESH);
-      expect(response.body.errors, JSON.stringify(tally)).toBeUndefined();
-      browser.accessToken = response.body.data.refreshToken.accessToken;
-      expect((await browser.request(ME)).body.data?.me).toBeTruthy();
-    }
+    await expectEveryBrowserRefreshes(storm.clients, tally);
     // The detail went to the log once for the outage, not once per failed request.
     expect(linesMatching(a, /store unreachable/).length).toBe(1);
     expect(linesMatching(a, /store reachable again/).length).toBe(1);
@@ -79,22 +66,17 @@ describe.skipIf(!hasPostgresBinaries())("PostgreSQL restarted under a refresh st
   });
 
   it("after a restart, the LISTEN connection is back: a logoutAll on one instance reaches the other's access tokens within a second", async () => {
+    const listenerBack = /revocation listener.*reachable again/;
+    const reconnectsBefore = linesMatching(a, listenerBack).length;
     await pg.restart();
     const owner = b.client();
     await signUpUser(owner);
-    await eventually(
-      "A's revocation listener reconnecting",
-      15_000,
-      async () => linesMatching(a, /revocation listener.*reachable again/).length > 0,
-    );
+    await eventually("A's revocation listener reconnecting", () => linesMatching(a, listenerBack).length > reconnectsBefore, 15_000);
     const token = owner.accessToken as string;
-    expect((await a.client().request(ME, undefined, { token })).body.data?.me).toBeTruthy();
+    await expectAccepted(a, token);
 
     expect((await owner.request(LOGOUT_ALL)).body.data?.logoutAll).toBeGreaterThan(0);
-    await eventually("the revocation reaching instance A", 1_000, async () => {
-      const response = await a.client().request(ME, undefined, { token });
-      return errorOf(response).reason === "SESSION_REVOKED";
-    });
+    await eventually("the revocation reaching instance A", async () => errorOf(await meWith(a, token)).reason === "SESSION_REVOKED");
   });
 
   it("/readyz is 503 while PostgreSQL is down and 200 once it is back; a refresh that failed meanwhile consumed nothing", async () => {
@@ -111,7 +93,7 @@ describe.skipIf(!hasPostgresBinaries())("PostgreSQL restarted under a refresh st
     } finally {
       await pg.start();
     }
-    await eventually("/readyz answering 200", 10_000, async () => (await fetch(`${a.url}/readyz`)).status === 200);
+    await eventually("/readyz answering 200", async () => (await fetch(`${a.url}/readyz`)).status === 200);
     expect(browser.cookieHeader()).toBe(cookieBefore);
     const retried = await browser.request(REFRESH);
     expect(retried.body.errors).toBeUndefined();

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,8 +20,17 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Debian keeps initdb and pg_ctl under /usr/lib/postgresql/<version>/bin, off the PATH. */
+function postgresProgram(name: string): string {
+  const root = "/usr/lib/postgresql";
+  const versions = existsSync(root) ? readdirSync(root).sort((x, y) => Number(y) - Number(x)) : [];
+  const found = versions.map((version) => `${root}/${version}/bin/${name}`).find((path) => existsSync(path));
+  return found ?? name;
+}
+
 /** PostgreSQL refuses to run as root: the cluster belongs to the `postgres` system user when we are root. */
-function asPostgres(command: string, args: string[]): string {
+function asPostgres(name: string, args: string[]): string {
+  const command = postgresProgram(name);
   const isRoot = process.getuid?.() === 0;
   const [file, argv] = isRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
   return execFileSync(file, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -37,7 +46,7 @@ function answers(command: string): boolean {
 }
 
 /** `.ci/run` installs them; a developer without them sees the fault suites skipped. */
-export const hasPostgresBinaries = (): boolean => answers("pg_ctl");
+export const hasPostgresBinaries = (): boolean => answers(postgresProgram("pg_ctl"));
 export const hasRedisBinary = (): boolean => answers("redis-server");
 
 export interface PrivatePostgres {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { GraphQLClient, REFRESH } from "./graphql-client.js";
+import { expect } from "vitest";
+import { GraphQLClient, ME, REFRESH } from "./graphql-client.js";
 
 /** What the refreshes of a storm answered: "ok", an error's reason or code, or "network". */
 export type StormTally = Record<string, number>;
@@ -56,4 +57,14 @@ function failOver(client: GraphQLClient, urls: readonly string[]): GraphQLClient
   for (const [name, value] of client.cookies) moved.cookies.set(name, value);
   moved.accessToken = client.accessToken;
   return moved;
+}
+
+/** After a storm: every browser's newest cookie still refreshes, and the new token reads `me`. Nobody was logged out. */
+export async function expectEveryBrowserRefreshes(clients: readonly GraphQLClient[], tally: StormTally): Promise<void> {
+  for (const browser of clients) {
+    const response = await browser.request(REFRESH);
+    expect(response.body.errors, JSON.stringify(tally)).toBeUndefined();
+    browser.accessToken = response.body.data.refreshToken.accessToken;
+    expect((await browser.request(ME)).body.data?.me).toBeTruthy();
+  }
 }
