@@ -43,7 +43,10 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
   const keys = createSigningKeys(config.jwt);
   const store = openStore(config.databaseUrl, logger);
   const redisOutage = config.redisUrl
-    ? new OutageLog(logger, "redis", "rate limits use per-process insurance and revocations are caught up from the store when it returns")
+    ? new OutageLog(logger, {
+        what: "redis",
+        meanwhile: "rate limits use per-process insurance and revocations are caught up from the store when it returns",
+      })
     : undefined;
   const redis = config.redisUrl && redisOutage ? connectRedis(config.redisUrl, redisOutage) : undefined;
   try {

@@ -40,11 +40,10 @@ export class PostgresRevocationBus implements RevocationBus {
     logger: Logger,
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error("revocation channel must be a plain identifier");
-    this.outage = new OutageLog(
-      logger,
-      "revocation listener (PostgreSQL)",
-      "other instances' revocations are caught up from the store once it is back",
-    );
+    this.outage = new OutageLog(logger, {
+      what: "revocation listener (PostgreSQL)",
+      meanwhile: "other instances' revocations are caught up from the store once it is back",
+    });
   }
 
   async publish(message: RevocationMessage): Promise<void> {

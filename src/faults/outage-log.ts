@@ -1,5 +1,21 @@
 import type { Logger } from "pino";
 
+export interface OutageLogOptions {
+  /** Names the dependency in both lines, e.g. "store" or "redis". */
+  readonly what: string;
+  /** What the service does meanwhile, said in the first line. */
+  readonly meanwhile: string;
+  readonly level?: "warn" | "error";
+  /** Which errors mean the dependency is unreachable, for `absorbs`. */
+  readonly isFault?: (error: unknown) => boolean;
+  /**
+   * How long the dependency must go without a failure before it counts as back. Requests that
+   * failed during the outage still report their errors after the first reconnect; they belong to
+   * the same outage, not to a new one.
+   */
+  readonly settleMs?: number;
+}
+
 /**
  * One log line when a dependency becomes unreachable and one when it answers again, however many
  * requests, retries and reconnect attempts fail in between: an outage must not flood the log, and
@@ -8,25 +24,20 @@ import type { Logger } from "pino";
  */
 export class OutageLog {
   private down = false;
+  private settling: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly logger: Logger,
-    /** Names the dependency in both lines, e.g. "store" or "redis". */
-    private readonly what: string,
-    private readonly consequence: string,
-    private readonly level: "warn" | "error" = "warn",
-    /** Which errors mean the dependency is unreachable, for `absorbs`. */
-    private readonly isFault: (error: unknown) => boolean = () => false,
+    private readonly options: OutageLogOptions,
   ) {}
 
-  get isDown(): boolean {
-    return this.down;
-  }
-
   failed(error: unknown): void {
+    clearTimeout(this.settling);
+    this.settling = undefined;
     if (this.down) return;
     this.down = true;
-    this.logger[this.level]({ fault: faultSummary(error) }, `${this.what} unreachable; ${this.consequence}`);
+    const { what, meanwhile, level = "warn" } = this.options;
+    this.logger[level]({ fault: faultSummary(error) }, `${what} unreachable; ${meanwhile}`);
   }
 
   /**
@@ -34,15 +45,19 @@ export class OutageLog {
    * the caller logs any other error as unexpected.
    */
   absorbs(error: unknown): boolean {
-    if (!this.isFault(error)) return false;
+    if (!(this.options.isFault?.(error) ?? false)) return false;
     this.failed(error);
     return true;
   }
 
   recovered(): void {
-    if (!this.down) return;
-    this.down = false;
-    this.logger.warn(`${this.what} reachable again`);
+    if (!this.down || this.settling) return;
+    this.settling = setTimeout(() => {
+      this.settling = undefined;
+      this.down = false;
+      this.logger.warn(`${this.options.what} reachable again`);
+    }, this.options.settleMs ?? 2_000);
+    this.settling.unref();
   }
 }
 

@@ -35,7 +35,12 @@ export function sqlitePath(url: string): string | undefined {
 
 /** Opens the store named by `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. */
 export function openStore(url: string, logger: Logger): Store {
-  const outage = new OutageLog(logger, "store", "operations that need it fail until it returns", "error", isConnectionFault);
+  const outage = new OutageLog(logger, {
+    what: "store",
+    meanwhile: "operations that need it fail until it returns",
+    level: "error",
+    isFault: isConnectionFault,
+  });
   const path = sqlitePath(url);
   const db = path !== undefined ? openSqlite(path) : openPostgres(url, outage);
   const dialect: Dialect = path !== undefined ? "sqlite" : "postgres";

@@ -60,6 +60,7 @@ describe.skipIf(!hasPostgresBinaries())("PostgreSQL restarted under a refresh st
     expect(Object.keys(tally).filter((outcome) => outcome !== "ok" && outcome !== "INTERNAL_SERVER_ERROR")).toEqual([]);
     await expectEveryBrowserRefreshes(storm.clients, tally);
     // The detail went to the log once for the outage, not once per failed request.
+    await eventually("the store declared back", () => linesMatching(a, /store reachable again/).length > 0);
     expect(linesMatching(a, /store unreachable/).length).toBe(1);
     expect(linesMatching(a, /store reachable again/).length).toBe(1);
     expect(linesMatching(a, /unexpected error|"level":50/).filter((line) => !/store unreachable/.test(line))).toEqual([]);
