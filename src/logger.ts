@@ -49,4 +49,24 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
+/**
+ * Where a server's log goes: pretty-printed lines (pino-pretty) when a person reads a terminal
+ * outside production, else undefined, meaning pino's JSON lines on standard output, which is what
+ * log collectors read. pino-pretty is a development dependency; without it, JSON it is.
+ */
+export async function terminalDestination(options: {
+  readonly isProduction: boolean;
+  readonly isTTY: boolean;
+  /** For tests; standard output otherwise. */
+  readonly output?: NodeJS.WritableStream;
+}): Promise<pino.DestinationStream | undefined> {
+  if (options.isProduction || !options.isTTY) return undefined;
+  try {
+    const { default: pretty } = await import("pino-pretty");
+    return pretty({ colorize: options.output === undefined, sync: true, translateTime: "HH:MM:ss.l", destination: options.output ?? 1 });
+  } catch {
+    return undefined;
+  }
+}
+
 export type { Logger };

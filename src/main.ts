@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type App, createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
+import { ConfigError, loadConfig, readEnvironment } from "./config.js";
+import { configWarnings } from "./config-warnings.js";
+import { createLogger, terminalDestination } from "./logger.js";
 
 /** One line per problem, each naming its variable; the process then exits 1. */
 function reportConfigError(error: ConfigError): never {
@@ -22,8 +23,13 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 /** Reads the configuration, builds the app, listens, and owns a graceful shutdown. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const env = readEnvironment();
+  const config = loadConfig(env);
+  const logger = createLogger(
+    config.logLevel,
+    await terminalDestination({ isProduction: config.isProduction, isTTY: process.stdout.isTTY === true }),
+  );
+  for (const line of configWarnings(config, env)) logger.warn(line);
   const httpServer = createServer();
   const app: App = await createApp(config, { logger, httpServer });
   httpServer.on("request", app.express);

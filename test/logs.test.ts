@@ -1,5 +1,6 @@
+import { Writable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../src/logger.js";
+import { createLogger, terminalDestination } from "../src/logger.js";
 import { CHANGE_PASSWORD, type GraphQLResponse, LOGOUT, ME, REFRESH, SIGN_UP } from "./support/graphql-client.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
@@ -97,6 +98,19 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
       for (const entry of requestLines) expect(entry).not.toHaveProperty("event");
     });
 
+    it("names the GraphQL operation and the error codes sent on the request line (regression: it had neither)", () => {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const requestLine = (name: string) => {
+        const requestId = responses.find((step) => step.name === name)?.response.headers.get("x-request-id");
+        return parsed.find((entry) => entry.msg === "request" && entry.requestId === requestId);
+      };
+      expect(requestLine("signUp")).toMatchObject({ operation: "SignUp", status: 200 });
+      expect(requestLine("signUp")).not.toHaveProperty("errorCodes");
+      expect(requestLine("me")).not.toHaveProperty("operation");
+      expect(requestLine("bad login")).toMatchObject({ errorCodes: ["UNAUTHENTICATED"] });
+      expect(requestLine("refresh after logout")).toMatchObject({ errorCodes: ["UNAUTHENTICATED"] });
+    });
+
     it("ignores a client-chosen X-Request-Id, so clients cannot forge log entries (ASVS 16.4.1)", async () => {
       const response = await fetch(`${fixture.server.url}/healthz`, { headers: { "x-request-id": "client-chosen-id" } });
       expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
@@ -104,3 +118,23 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
     });
   },
 );
+
+describe("logs on a terminal", () => {
+  it("are pretty-printed outside production, and stay JSON lines in production or when not a terminal", async () => {
+    let written = "";
+    const output = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written += chunk.toString("utf8");
+        done();
+      },
+    });
+    const pretty = await terminalDestination({ isProduction: false, isTTY: true, output });
+    createLogger("info", pretty).info({ requestId: "r-1", status: 200 }, "request");
+    expect(written).toMatch(/INFO.*request/);
+    expect(written).toContain('requestId: "r-1"');
+    expect(written.trimStart().startsWith("{")).toBe(false);
+
+    expect(await terminalDestination({ isProduction: true, isTTY: true, output })).toBeUndefined();
+    expect(await terminalDestination({ isProduction: false, isTTY: false, output })).toBeUndefined();
+  });
+});

@@ -130,6 +130,23 @@ describe("npm start in a fresh working directory, with no .env and no other serv
   });
 });
 
+describe("a start with settings that load but look wrong", () => {
+  it("serves, and logs one warning per problem: a misspelt setting, a cross-site origin with a Lax cookie (regression: silently ignored)", async () => {
+    const run = launch(freshDir(), { CORS_ORIGIN: "http://127.0.0.1:5173", CORS_ORIGINS: "http://127.0.0.1:5173" });
+    await served(run);
+    run.child.kill("SIGTERM");
+    expect(await run.exit).toBe(0);
+    const warnings = lines(run.stdout)
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((entry) => entry.level === 40)
+      .map((entry) => entry.msg);
+    expect(warnings).toEqual([
+      "CORS_ORIGIN is not a setting and is ignored; did you mean CORS_ORIGINS?",
+      expect.stringMatching(/^CORS_ORIGINS: http:\/\/127\.0\.0\.1:5173 is on another site than the API \(http:\/\/localhost:4000\)/),
+    ]);
+  });
+});
+
 describe("a start that must be refused exits 1 with one line per problem", () => {
   // Set, so that only the secrets are missing; their own refusals are in attacks/unsafe-deployment.
   const production = { NODE_ENV: "production", JWT_ISSUER: "https://auth.example.com", DATABASE_URL: "sqlite:./data/auth.db" };

@@ -11,6 +11,7 @@ import { createErrorFormatter } from "./error-formatter.js";
 import { graphqlLimits } from "./graphql-limits.js";
 import { InFlightOperations } from "./in-flight-plugin.js";
 import { rateLimitStatusPlugin } from "./rate-limit-status-plugin.js";
+import { requestLogPlugin } from "./request-log-plugin.js";
 import { buildSchema } from "./schema.js";
 
 export interface GraphQLServer {
@@ -27,6 +28,7 @@ function plugins(config: Config, inFlight: InFlightOperations, httpServer: Serve
       : // Sandbox sends requests from this page's origin with credentials, so refreshToken works there.
         ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
     rateLimitStatusPlugin(),
+    requestLogPlugin(),
     ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
   ];
 }
