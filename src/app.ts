@@ -53,7 +53,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks }));
   app.use(
     config.graphqlPath,
-    ...graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), { logger, logRefusals: !config.isProduction }),
+    ...graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), {
+      logger,
+      logRefusals: !config.isProduction,
+      crossSiteCookie: config.env === "development" && config.cookie.sameSite !== "None" ? config.cookie.sameSite : undefined,
+    }),
   );
   app.use(notFound);
   app.use(jsonErrorHandler(logger));

@@ -59,3 +59,23 @@ describe.each(STORES)("refusals that say what to change, on $name", (kind) => {
     expect(await storeCounts(fixture.server)).toEqual(before);
   });
 });
+
+describe.each(STORES)("a development server on $name, called from a page on another site", (kind) => {
+  const lines: Record<string, unknown>[] = [];
+  const fixture = serverPerSuite(kind, {
+    env: { NODE_ENV: "development" },
+    logger: createLogger("warn", { write: (line: string) => void lines.push(JSON.parse(line)) }),
+  });
+
+  const post = (origin: string) =>
+    fetch(`${fixture.server.url}/graphql`, { method: "POST", headers: { origin, "content-type": "application/json" }, body: QUERY });
+
+  it("warns once per origin that browsers will not send the Lax cookie from it (regression: localhost vs 127.0.0.1 lost the cookie silently)", async () => {
+    // The server listens on 127.0.0.1; a page on localhost is allowed by CORS in development, but cross-site.
+    for (const origin of ["http://localhost:5173", "http://localhost:5173", "http://127.0.0.1:5173"]) {
+      expect((await post(origin)).headers.get("access-control-allow-origin")).toBe(origin);
+    }
+    const warnings = lines.filter((line) => line.level === 40);
+    expect(warnings).toEqual([expect.objectContaining({ origin: "http://localhost:5173", msg: expect.stringMatching(/SameSite=Lax/) })]);
+  });
+});

@@ -9,6 +9,7 @@ import { contentTypeCheck } from "./content-type-check.js";
 import { corsPolicy } from "./cors-policy.js";
 import type { OriginPolicy } from "./origin-policy.js";
 import { refusePersistedQueries } from "./persisted-queries.js";
+import { crossSiteCookieWarning } from "./same-site.js";
 
 const BODY_LIMIT = "100kb";
 /** GraphQL over HTTP: GET for queries, POST, and the CORS preflight. */
@@ -29,12 +30,19 @@ export function graphqlRoute(
   apollo: ApolloServer<GraphQLContext>,
   origins: OriginPolicy,
   context: (args: { req: express.Request; res: express.Response }) => Promise<GraphQLContext>,
-  refusals: { logger: Logger; logRefusals: boolean },
+  diagnostics: {
+    logger: Logger;
+    /** Log the origin of refused preflights (outside production). */
+    logRefusals: boolean;
+    /** Development: warn about pages cross-site to the API, which will not get this cookie. */
+    crossSiteCookie: "Lax" | "Strict" | undefined;
+  },
 ): RequestHandler[] {
   return [
     allowedMethods(GRAPHQL_METHODS),
     // CORS first, so a browser page can read the refusals that follow.
-    ...corsPolicy(origins, GRAPHQL_METHODS, refusals),
+    ...corsPolicy(origins, GRAPHQL_METHODS, diagnostics),
+    ...(diagnostics.crossSiteCookie ? [crossSiteCookieWarning(diagnostics.crossSiteCookie, diagnostics.logger)] : []),
     contentTypeCheck,
     cookieParser(),
     express.json({ limit: BODY_LIMIT, strict: false }),
