@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { developmentSecrets } from "./dev-secrets.js";
 import { type Env, type ParsedEnv, parseEnv, parseOrigins, parseTrustProxy, SECONDS } from "./env-schema.js";
+import { type OidcSettings, parseOidcSettings } from "./oidc/oidc-settings.js";
 
 export { CONFIG_VARIABLES } from "./env-schema.js";
 
@@ -73,6 +74,7 @@ export interface Config {
     readonly signupsPerIpPerHour: number;
     readonly refreshesPerIpPerMinute: number;
   };
+  readonly oidc: OidcSettings;
 }
 
 export class ConfigError extends Error {
@@ -258,6 +260,12 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
   const corsOrigins = parseOrigins(e.CORS_ORIGINS, problems);
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
   const cookie = cookieSettings(e, isProduction, problems);
+  const oidc = parseOidcSettings(
+    env,
+    { providers: e.OIDC_PROVIDERS, redirectUris: e.OIDC_REDIRECT_URIS, httpTimeoutMs: e.OIDC_HTTP_TIMEOUT },
+    isProduction,
+    problems,
+  );
   if (e.REFRESH_TOKEN_TTL > e.SESSION_MAX_AGE) problems.push("REFRESH_TOKEN_TTL: must not be longer than SESSION_MAX_AGE");
   if (isProduction) {
     refuseUnsafeProductionSettings(e, problems);
@@ -289,6 +297,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     },
     cookie,
     limits: limitSettings(e),
+    oidc,
   };
   return deepFreeze(config);
 }

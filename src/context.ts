@@ -9,6 +9,8 @@ import type { Clock } from "./clock.js";
 import type { AuthFailureReason } from "./errors.js";
 import { clientIp } from "./http/client-ip.js";
 import type { OriginPolicy } from "./http/origin-policy.js";
+import type { OidcService } from "./oidc/oidc-service.js";
+import type { OidcStateCookie } from "./oidc/oidc-state-cookie.js";
 import { fitTo } from "./store/field-limits.js";
 import type { UserService } from "./users/user-service.js";
 
@@ -16,7 +18,9 @@ export interface Services {
   readonly auth: AuthService;
   readonly users: UserService;
   readonly sessions: SessionService;
+  readonly oidc: OidcService;
   readonly refreshCookie: RefreshCookie;
+  readonly oidcStateCookie: OidcStateCookie;
   readonly origins: OriginPolicy;
   readonly clock: Clock;
 }

@@ -84,6 +84,10 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: wholeNumber(1, 1_000_000).default(100),
   SIGNUP_MAX_PER_IP_PER_HOUR: wholeNumber(1, 1_000_000).default(10),
   REFRESH_MAX_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
+  // Each provider's own OIDC_<ID>_* variables are read by src/oidc/oidc-settings.ts.
+  OIDC_PROVIDERS: z.string().default(""),
+  OIDC_REDIRECT_URIS: z.string().default(""),
+  OIDC_HTTP_TIMEOUT: duration(SECONDS).default(ms("5s")),
 });
 
 /** The names of every variable the configuration reads; `.env.example` documents each. */

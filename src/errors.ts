@@ -10,10 +10,28 @@ export type AuthFailureReason =
   | "REFRESH_MISSING"
   | "REFRESH_INVALID"
   | "REFRESH_REUSED"
-  | "INVALID_CREDENTIALS";
+  | "INVALID_CREDENTIALS"
+  | "OIDC_STATE_INVALID"
+  | "OIDC_FAILED";
+
+/** Why a `FORBIDDEN` happened, when the client can act on it. */
+export type ForbiddenReason = "ACCOUNT_EXISTS" | "LAST_SIGN_IN_METHOD";
 
 /** The input fields a `BAD_USER_INPUT` can name. */
-export type InputField = "username" | "email" | "password" | "newPassword" | "currentPassword" | "limit" | "offset" | "id";
+export type InputField =
+  | "username"
+  | "email"
+  | "password"
+  | "newPassword"
+  | "currentPassword"
+  | "limit"
+  | "offset"
+  | "id"
+  | "provider"
+  | "redirectUri"
+  | "code"
+  | "state"
+  | "iss";
 
 const AUTH_MESSAGES: Record<AuthFailureReason, string> = {
   TOKEN_MISSING: "Authentication required",
@@ -24,6 +42,13 @@ const AUTH_MESSAGES: Record<AuthFailureReason, string> = {
   REFRESH_INVALID: "Refresh token invalid or expired",
   REFRESH_REUSED: "Refresh token reused; the session has been ended",
   INVALID_CREDENTIALS: "Invalid username or password",
+  OIDC_STATE_INVALID: "Sign-in attempt unknown, expired or already used; start again",
+  OIDC_FAILED: "Sign-in with the provider failed",
+};
+
+const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
+  ACCOUNT_EXISTS: "An account with this email exists; log in with its password and verify the email first",
+  LAST_SIGN_IN_METHOD: "This is the account's only way to sign in",
 };
 
 /**
@@ -37,8 +62,8 @@ export class AuthError extends Error {
   private constructor(
     readonly code: ErrorCode,
     message: string,
-    /** With `UNAUTHENTICATED`. */
-    readonly reason?: AuthFailureReason,
+    /** With `UNAUTHENTICATED`, and with a `FORBIDDEN` the client can act on. */
+    readonly reason?: AuthFailureReason | ForbiddenReason,
     /** With `BAD_USER_INPUT`: which input was refused. */
     readonly field?: InputField,
     /** With `RATE_LIMITED`: whole seconds until a retry can succeed, at least 1. */
@@ -53,6 +78,10 @@ export class AuthError extends Error {
 
   static forbidden(message = "Not allowed"): AuthError {
     return new AuthError("FORBIDDEN", message);
+  }
+
+  static forbiddenBecause(reason: ForbiddenReason): AuthError {
+    return new AuthError("FORBIDDEN", FORBIDDEN_MESSAGES[reason], reason);
   }
 
   static badInput(field: InputField, message: string): AuthError {

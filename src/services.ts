@@ -17,6 +17,11 @@ import { redisRetryDelay } from "./faults/redis-retry.js";
 import { OriginPolicy } from "./http/origin-policy.js";
 import { createRateLimits } from "./limits/flexible-rate-limits.js";
 import type { Logger } from "./logger.js";
+import { IdentityRepository } from "./oidc/identity-repository.js";
+import { OidcLoginRepository } from "./oidc/oidc-login-repository.js";
+import { OidcProtocol } from "./oidc/oidc-protocol.js";
+import { OidcService } from "./oidc/oidc-service.js";
+import { OidcStateCookie } from "./oidc/oidc-state-cookie.js";
 import { openStore, type Store } from "./store/database.js";
 import { deploymentNamespace } from "./store/deployment-namespace.js";
 import { migrateToLatest } from "./store/migrations.js";
@@ -74,11 +79,25 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
   const users = new UserService(new UserRepository(store.db), hasher, clock, config.passwordMinLength);
   const limits = createRateLimits(config.limits, redis, `auth:${namespace}`);
   const auth = new AuthService(users, sessions, accessTokens, limits, events, config.allowSignup);
+  const oidc = new OidcService(
+    config.oidc,
+    new OidcProtocol(config.oidc, logger),
+    new OidcLoginRepository(store.db),
+    new IdentityRepository(store.db),
+    users,
+    sessions,
+    auth,
+    events,
+    clock,
+    config.allowSignup,
+  );
   const services: Services = {
     auth,
     users,
     sessions,
+    oidc,
     refreshCookie: new RefreshCookie(config.cookie),
+    oidcStateCookie: new OidcStateCookie(config.cookie),
     origins: new OriginPolicy(config),
     clock,
   };

@@ -22,6 +22,19 @@ export type VerifyResult =
   | { ok: true; viewer: Viewer }
   | { ok: false; reason: Extract<AuthFailureReason, "TOKEN_EXPIRED" | "TOKEN_INVALID"> };
 
+/** Whom a token is issued to; `idp` and `amr` say how the session was signed in, when known. */
+export interface TokenSubject {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly roles: readonly Role[];
+  readonly username: string;
+  readonly email: string;
+  /** The OpenID provider the session signed in through. */
+  readonly idp?: string;
+  /** RFC 8176 authentication method references, from the provider's ID token. */
+  readonly amr?: readonly string[];
+}
+
 export interface IssuedAccessToken {
   readonly token: string;
   readonly expiresIn: number;
@@ -46,10 +59,7 @@ export class AccessTokens {
   ) {}
 
   /** Signs a token for the session; it never outlives `notAfterMs`, the session's own expiry. */
-  issue(
-    subject: { userId: string; sessionId: string; roles: readonly Role[]; username: string; email: string },
-    notAfterMs: number,
-  ): IssuedAccessToken {
+  issue(subject: TokenSubject, notAfterMs: number): IssuedAccessToken {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.max(now + 1, Math.min(now + this.settings.accessTokenTtlSeconds, Math.floor(notAfterMs / 1000)));
     const { current } = this.keys;
@@ -60,6 +70,8 @@ export class AccessTokens {
         roles: subject.roles,
         username: subject.username,
         email: subject.email,
+        ...(subject.idp ? { idp: subject.idp } : {}),
+        ...(subject.amr && subject.amr.length > 0 ? { amr: subject.amr } : {}),
         iat: now,
         exp,
         iss: this.settings.issuer,

@@ -96,10 +96,19 @@ export class AuthService {
     return this.issue(user, await this.sessions.reissue(user.id, viewer.sessionId, client));
   }
 
-  private issue(user: UserRow, rotated: RotatedSession): AuthResult {
+  /** Access token and refresh cookie for a session just started, rotated or reissued. */
+  issue(user: UserRow, rotated: RotatedSession): AuthResult {
     const { session, refreshToken } = rotated;
     const access = this.accessTokens.issue(
-      { userId: user.id, sessionId: session.id, roles: rolesOf(user), username: user.username, email: user.email },
+      {
+        userId: user.id,
+        sessionId: session.id,
+        roles: rolesOf(user),
+        username: user.username,
+        email: user.email,
+        ...(session.idp ? { idp: session.idp } : {}),
+        ...(session.amr ? { amr: session.amr.split(",") } : {}),
+      },
       session.expires_at,
     );
     return { accessToken: access.token, expiresIn: access.expiresIn, user, refreshToken, sessionExpiresAt: session.expires_at };

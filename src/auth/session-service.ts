@@ -17,6 +17,12 @@ import type { SessionRevocations } from "./session-revocations.js";
  */
 const PARENT_RETIRED = 0;
 
+/** How a session was signed in; carried into every access token of the session. */
+export interface SignInMethod {
+  readonly idp?: string;
+  readonly amr?: readonly string[];
+}
+
 export interface RotatedSession {
   readonly session: SessionRow;
   readonly refreshToken: string;
@@ -41,7 +47,8 @@ export class SessionService {
     private readonly clock: Clock,
   ) {}
 
-  async start(userId: string, client: ClientInfo): Promise<RotatedSession> {
+  /** `signIn` says how the user proved who they are, when it was not a password (an OpenID provider). */
+  async start(userId: string, client: ClientInfo, signIn: SignInMethod = {}): Promise<RotatedSession> {
     const now = this.clock.now();
     const absoluteExpiresAt = now + this.settings.sessionMaxAgeMs;
     const session: SessionRow = {
@@ -58,6 +65,8 @@ export class SessionService {
       revoked_reason: null,
       user_agent: fitTo("userAgent", client.userAgent),
       ip_address: fitTo("ipAddress", client.ip),
+      idp: signIn.idp ?? null,
+      amr: signIn.amr && signIn.amr.length > 0 ? fitTo("amr", signIn.amr.join(",")) : null,
     };
     await this.sessions.insert(session);
     return { session, refreshToken: this.tokens.mint(session.id, 0, session.seed) };

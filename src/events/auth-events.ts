@@ -17,7 +17,9 @@ export type AuthEventType =
   | "session_revoked"
   | "password_changed"
   | "password_rehashed"
-  | "rate_limited";
+  | "rate_limited"
+  | "identity_linked"
+  | "identity_unlinked";
 
 export interface AuthEvent {
   readonly type: AuthEventType;

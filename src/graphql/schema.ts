@@ -4,8 +4,9 @@ import { GraphQLError, GraphQLScalarType, type GraphQLSchema, Kind } from "graph
 import { applyAuthDirective } from "./auth-directive.js";
 import type { Resolvers } from "./generated/resolvers-types.js";
 import { authMutations } from "./resolvers/auth-mutations.js";
+import { oidcMutations, oidcQueries } from "./resolvers/oidc-resolvers.js";
 import { queries } from "./resolvers/queries.js";
-import { AuthPayload, Session, User } from "./resolvers/types.js";
+import { AuthPayload, LinkedIdentity, Session, User } from "./resolvers/types.js";
 
 const DateTime = new GraphQLScalarType({
   name: "DateTime",
@@ -21,7 +22,15 @@ const DateTime = new GraphQLScalarType({
   },
 });
 
-const resolvers: Resolvers = { Query: queries, Mutation: authMutations, User, AuthPayload, Session, DateTime };
+const resolvers: Resolvers = {
+  Query: { ...queries, ...oidcQueries },
+  Mutation: { ...authMutations, ...oidcMutations },
+  User,
+  AuthPayload,
+  Session,
+  LinkedIdentity,
+  DateTime,
+};
 
 /** schema.graphql, the contract, with its resolvers and `@auth` enforced. */
 export function buildSchema(schemaPath = new URL("../../schema.graphql", import.meta.url)): GraphQLSchema {

@@ -23,6 +23,15 @@ export const FIELD_LIMITS = {
   /** An IPv6 address with zone id fits well within it. */
   ipAddress: 64,
   auditDetail: 256,
+  /** An OpenID provider's id in OIDC_PROVIDERS. */
+  providerId: 32,
+  /** OpenID Connect Core §2: `sub` is at most 255 ASCII characters. */
+  subject: 255,
+  /** The state, nonce and PKCE verifier of a pending sign-in (base64url of 32 random bytes is 43). */
+  oidcCheck: 128,
+  redirectUri: 2048,
+  /** Comma-separated RFC 8176 method references of a session. */
+  amr: 64,
   /** Not a column (the hash is): the longest password accepted, in code points after NFKC. */
   password: 256,
 } as const;

@@ -60,6 +60,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("auth_events_user_idx").on("auth_events").columns(["user_id", "created_at"]).execute();
       },
     },
+    "0003_oidc_identities": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("identities")
+          .addColumn("provider", `varchar(${W.providerId})`, (c) => c.notNull())
+          .addColumn("subject", `varchar(${W.subject})`, (c) => c.notNull())
+          .addColumn("user_id", `varchar(${W.id})`, (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("email", `varchar(${W.email})`)
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("identities_pk", ["provider", "subject"])
+          // One identity per provider and account: unlinkIdentity(provider) names exactly one.
+          .addUniqueConstraint("identities_user_provider_uq", ["user_id", "provider"])
+          .execute();
+
+        await db.schema
+          .createTable("oidc_logins")
+          .addColumn("id", `varchar(${W.seed})`, (c) => c.primaryKey())
+          .addColumn("provider", `varchar(${W.providerId})`, (c) => c.notNull())
+          .addColumn("state", `varchar(${W.oidcCheck})`, (c) => c.notNull())
+          .addColumn("nonce", `varchar(${W.oidcCheck})`, (c) => c.notNull())
+          .addColumn("code_verifier", `varchar(${W.oidcCheck})`, (c) => c.notNull())
+          .addColumn("redirect_uri", `varchar(${W.redirectUri})`, (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("oidc_logins_expires_idx").on("oidc_logins").column("expires_at").execute();
+
+        // How a session was signed in, so a refreshed access token keeps its idp and amr claims.
+        await db.schema.alterTable("sessions").addColumn("idp", `varchar(${W.providerId})`).execute();
+        await db.schema.alterTable("sessions").addColumn("amr", `varchar(${W.amr})`).execute();
+      },
+    },
   };
 }
 

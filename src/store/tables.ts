@@ -36,6 +36,10 @@ export interface SessionsTable {
   revoked_reason: string | null;
   user_agent: string | null;
   ip_address: string | null;
+  /** The OpenID provider id of a session signed in through one; null for a password login. */
+  idp: string | null;
+  /** Comma-separated RFC 8176 method references carried into access tokens, or null. */
+  amr: string | null;
 }
 
 export interface AuthEventsTable {
@@ -49,13 +53,41 @@ export interface AuthEventsTable {
   created_at: number;
 }
 
+/** A provider account (issuer's `sub`) linked to a local user. */
+export interface IdentitiesTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+  /** The address the provider gave when the identity was linked; shown, never used to log in. */
+  email: string | null;
+  created_at: number;
+}
+
+/**
+ * A sign-in started with startOidcLogin and not yet completed: what completeOidcLogin must see
+ * again (RFC 9700 §4.5.3, §4.7.1), kept server-side under the hash of the cookie that names it.
+ */
+export interface OidcLoginsTable {
+  id: string;
+  provider: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  redirect_uri: string;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   auth_events: AuthEventsTable;
+  identities: IdentitiesTable;
+  oidc_logins: OidcLoginsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type NewSessionRow = Insertable<SessionsTable>;
+export type IdentityRow = Selectable<IdentitiesTable>;
+export type OidcLoginRow = Selectable<OidcLoginsTable>;

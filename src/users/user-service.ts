@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
 import { FIELD_LIMITS } from "../store/field-limits.js";
@@ -13,6 +13,21 @@ export interface NewUser {
   readonly email: string;
   readonly password: string;
   readonly roles?: readonly Role[];
+}
+
+/**
+ * The password_hash of an account made through an OpenID provider: no argon2 hash looks like it, so
+ * no password ever verifies against it (login is INVALID_CREDENTIALS) until resetPassword sets one.
+ */
+export const NO_PASSWORD = "!";
+
+export function hasPassword(user: UserRow): boolean {
+  return user.password_hash !== NO_PASSWORD;
+}
+
+/** The stored hash to verify against; a password-less account costs a dummy hash like an unknown one. */
+function storedHash(user: UserRow | undefined): string | undefined {
+  return user && hasPassword(user) ? user.password_hash : undefined;
 }
 
 export function rolesOf(user: UserRow): Role[] {
@@ -70,7 +85,7 @@ export class UserService {
     const normalized = normalizePassword(password);
     const user = identifier.length <= FIELD_LIMITS.email ? await this.users.findByLoginKey(identityKey(identifier)) : undefined;
     const tooLong = [...normalized].length > FIELD_LIMITS.password;
-    const valid = await this.hasher.verify(tooLong ? undefined : user?.password_hash, normalized);
+    const valid = await this.hasher.verify(tooLong ? undefined : storedHash(user), normalized);
     if (!valid || !user) return { ok: false, userId: user?.id ?? null };
     if (!this.hasher.needsRehash(user.password_hash)) return { ok: true, user, rehashed: false };
     await this.users.updatePasswordHash(user.id, await this.hasher.hash(normalized), this.clock.now());
@@ -81,7 +96,7 @@ export class UserService {
   async verifyPassword(userId: string, password: string): Promise<UserRow> {
     refuseControlCharacters("currentPassword", password);
     const user = await this.users.findById(userId);
-    if (!user || !(await this.hasher.verify(user.password_hash, normalizePassword(password)))) {
+    if (!user || !(await this.hasher.verify(storedHash(user), normalizePassword(password)))) {
       throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     }
     return user;
@@ -105,6 +120,50 @@ export class UserService {
     return this.users.findById(id);
   }
 
+  /** The account whose email matches ignoring case, if any. */
+  findByEmail(email: string): Promise<UserRow | undefined> {
+    return this.users.findByLoginKey(identityKey(email));
+  }
+
+  /**
+   * A new account without a password, for someone signing in through an OpenID provider. The
+   * username comes from `usernameHint`, cleaned to the username rules and made unique; undefined
+   * when the email is taken (by a sign-up racing this one).
+   */
+  async createWithoutPassword(usernameHint: string, email: string): Promise<UserRow | undefined> {
+    const address = checkEmail(email);
+    const emailKey = identityKey(address);
+    const base = usernameBase(usernameHint);
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const username = attempt === 0 ? base : `${base.slice(0, 23)}-${randomBytes(4).toString("hex")}`;
+      const usernameKey = identityKey(username);
+      const taken = await this.users.takenKeys(usernameKey, emailKey);
+      if (taken.email) return undefined;
+      if (taken.username) continue;
+      const now = this.clock.now();
+      const row: UserRow = {
+        id: randomUUID(),
+        username,
+        username_key: usernameKey,
+        email: address,
+        email_key: emailKey,
+        password_hash: NO_PASSWORD,
+        roles: "USER",
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await this.users.insert(row);
+        return row;
+      } catch (error) {
+        // A concurrent insert took the name or the address: look again.
+        const now = await this.users.takenKeys(usernameKey, emailKey);
+        if (!now.username && !now.email) throw error;
+      }
+    }
+    throw new Error("could not find a free username");
+  }
+
   list(limit: number, offset: number): Promise<UserRow[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw AuthError.badInput("limit", "limit must be from 1 to 100");
     if (!Number.isInteger(offset) || offset < 0) throw AuthError.badInput("offset", "offset must be 0 or more");
@@ -116,4 +175,13 @@ export class UserService {
     if (taken.username) throw AuthError.badInput("username", "username is already taken");
     if (taken.email) throw AuthError.badInput("email", "email is already registered");
   }
+}
+
+/** A valid username from a provider's preferred_username or an email's local part. */
+function usernameBase(hint: string): string {
+  const cleaned = hint
+    .normalize("NFKD")
+    .replace(/[^A-Za-z0-9_.-]/g, "")
+    .slice(0, 32);
+  return cleaned.length >= 3 ? cleaned : `user_${cleaned}`;
 }

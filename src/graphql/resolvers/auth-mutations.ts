@@ -1,16 +1,6 @@
-import type { AuthResult } from "../../auth/auth-service.js";
-import type { GraphQLContext } from "../../context.js";
 import { requireViewer } from "../auth-directive.js";
 import type { MutationResolvers } from "../generated/resolvers-types.js";
-
-/** RFC 6749 §5.1: responses carrying tokens must not be cached. */
-function deliver(context: GraphQLContext, result: AuthResult): AuthResult {
-  const { res, services } = context;
-  res.set("Cache-Control", "no-store");
-  res.set("Pragma", "no-cache");
-  services.refreshCookie.set(res, result.refreshToken, result.sessionExpiresAt, services.clock.now());
-  return result;
-}
+import { deliver } from "./deliver.js";
 
 export const authMutations: MutationResolvers = {
   signUp: async (_parent, { input }, context) => deliver(context, await context.services.auth.signUp(input, context.client)),

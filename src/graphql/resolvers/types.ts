@@ -1,5 +1,5 @@
 import { rolesOf } from "../../users/user-service.js";
-import type { AuthPayloadResolvers, SessionResolvers, UserResolvers } from "../generated/resolvers-types.js";
+import type { AuthPayloadResolvers, LinkedIdentityResolvers, SessionResolvers, UserResolvers } from "../generated/resolvers-types.js";
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
@@ -26,4 +26,10 @@ export const Session: SessionResolvers = {
   userAgent: ({ row }) => row.user_agent,
   ipAddress: ({ row }) => row.ip_address,
   current: (session) => session.current,
+};
+
+export const LinkedIdentity: LinkedIdentityResolvers = {
+  provider: (identity) => identity.provider,
+  email: (identity) => identity.email,
+  linkedAt: (identity) => iso(identity.created_at),
 };

@@ -1,0 +1,52 @@
+import type { Kysely } from "kysely";
+import type { Database, IdentityRow } from "../store/tables.js";
+import { NO_PASSWORD } from "../users/user-service.js";
+
+/** Queries over `identities`: provider accounts linked to local users. */
+export class IdentityRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  find(provider: string, subject: string): Promise<IdentityRow | undefined> {
+    return this.db.selectFrom("identities").selectAll().where("provider", "=", provider).where("subject", "=", subject).executeTakeFirst();
+  }
+
+  listForUser(userId: string): Promise<IdentityRow[]> {
+    return this.db.selectFrom("identities").selectAll().where("user_id", "=", userId).orderBy("created_at", "asc").execute();
+  }
+
+  async insert(row: IdentityRow): Promise<void> {
+    await this.db.insertInto("identities").values(row).execute();
+  }
+
+  /**
+   * Unlinks the user's identity at `provider` only while another way in remains: a password, or
+   * another linked identity. One statement, so the check and the delete see the same rows.
+   */
+  async deleteUnlessLast(userId: string, provider: string): Promise<"deleted" | "last" | "absent"> {
+    const result = await this.db
+      .deleteFrom("identities")
+      .where("user_id", "=", userId)
+      .where("provider", "=", provider)
+      .where((eb) =>
+        eb.or([
+          eb.exists(eb.selectFrom("users").select("id").where("id", "=", userId).where("password_hash", "!=", NO_PASSWORD)),
+          eb.exists(
+            eb
+              .selectFrom("identities as other")
+              .select("other.provider")
+              .where("other.user_id", "=", userId)
+              .where("other.provider", "!=", provider),
+          ),
+        ]),
+      )
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) > 0) return "deleted";
+    const still = await this.db
+      .selectFrom("identities")
+      .select("provider")
+      .where("user_id", "=", userId)
+      .where("provider", "=", provider)
+      .executeTakeFirst();
+    return still ? "last" : "absent";
+  }
+}
