@@ -216,7 +216,9 @@ describe.each(STORES)("npm run migrate on $name", (kind) => {
     const first = await run("migrate", [], { env: { DATABASE_URL: store.url } });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(lines(first.stdout)).toEqual([expect.stringMatching(/^applied 0001_users_sessions, 0002_auth_events to /)]);
+    expect(lines(first.stdout)).toEqual([
+      expect.stringMatching(/^applied 0001_users_sessions, 0002_auth_events, 0003_oidc_identities to /),
+    ]);
 
     const second = await run("migrate", [], { env: { DATABASE_URL: store.url } });
     expect(second.code).toBe(0);
