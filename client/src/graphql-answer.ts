@@ -9,7 +9,7 @@ export interface IssuedToken {
 
 /** What the client needs to know of one GraphQL response. */
 export interface GraphQLAnswer {
-  /** A token the answer carries (`signUp`, `login`, `verifyMfa`, `refreshToken`, `changePassword`). */
+  /** A token the answer carries (`signUp`, `login`, `verifyMfa`, `completeOidcLogin`, `refreshToken`, `changePassword`). */
   readonly token: IssuedToken | undefined;
   /** The answer to a `logout` or `logoutAll`: the session is over. */
   readonly loggedOut: boolean;
