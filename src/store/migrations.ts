@@ -103,7 +103,21 @@ export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promis
   const migrationTableSchema =
     dialect === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt += 1) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+    if (attempt >= MIGRATION_ATTEMPTS || !isSchemaVanished(error)) throw error;
+  }
+}
+
+const MIGRATION_ATTEMPTS = 10;
+
+/**
+ * Kysely's check for its own tables reads the catalog of every schema in the database, calling
+ * has_schema_privilege on each; a schema that someone else drops meanwhile (another deployment
+ * sharing the database, a parallel test run) fails that scan with 3F000 before anything of ours
+ * was touched. It says nothing about our schema, so the migration is simply tried again.
+ */
+function isSchemaVanished(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "3F000";
 }
