@@ -51,8 +51,13 @@ const REFRESH_AHEAD = 0.1;
 
 /**
  * The token rules every frontend otherwise writes by hand. The access token lives in this closure
- * only, never in Web Storage or a readable cookie, where any injected script could take it
- * (OWASP ASVS 5.0 V3.3); the refresh token is the HttpOnly cookie the browser sends by itself.
+ * only, never in Web Storage or a readable cookie, where any injected script could take it (OWASP
+ * HTML5 Security Cheat Sheet, "Local Storage"); the refresh token is the HttpOnly cookie the
+ * browser sends by itself.
+ *
+ * @example
+ * const auth = createAuthFetch({ url: "https://api.example.com/graphql", onSessionEnd: showLogin });
+ * const client = new ApolloClient({ link: new HttpLink({ uri: "https://api.example.com/graphql", fetch: auth.fetch }), cache: new InMemoryCache() });
  */
 export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const send = options.fetch ?? globalThis.fetch.bind(globalThis);

@@ -29,3 +29,11 @@ export function formValues(event: Event): Record<string, string> {
   const data = new FormData(event.target as HTMLFormElement);
   return Object.fromEntries([...data].map(([name, value]) => [name, String(value)]));
 }
+
+/** Shows an error above the current screen, which stays as it is. */
+export function showError(text: string): void {
+  const main = document.getElementById("app");
+  if (!main) return;
+  const banner = main.querySelector(".error") ?? main.insertBefore(h("p", { class: "error", role: "alert" }), main.firstChild);
+  banner.textContent = text;
+}

@@ -8,6 +8,7 @@ import {
   SessionsDocument,
   SignUpDocument,
 } from "@graphql-auth-api/client";
+import { showError } from "./dom.js";
 import { type Actions, loginScreen, profileScreen, sessionsScreen, signUpScreen } from "./screens.js";
 
 const url = document.querySelector<HTMLMetaElement>('meta[name="graphql-url"]')?.content ?? "http://localhost:4000/graphql";
@@ -45,7 +46,7 @@ async function whileSignedIn(run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (error) {
-    if (auth.getAccessToken() !== null) loginScreen(actions, undefined, describe(error).text);
+    if (auth.getAccessToken() !== null) showError(describe(error).text);
   }
 }
 
