@@ -6,6 +6,8 @@ import { type ExampleServer, serveExample } from "../client/example/static-serve
 import { CHROMIUM_PATH, HAS_CHROMIUM, launchChromium, loopbackContext } from "./support/chromium.js";
 import { GraphQLClient, LOGOUT_ALL } from "./support/graphql-client.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { oidcEnv } from "./support/oidc-flow.js";
+import { OidcTestProvider } from "./support/oidc-test-provider.js";
 import { nonBlankColours, type ScreenTraffic, watchGraphQL } from "./support/page-checks.js";
 import { SQLITE, type TestStore } from "./support/stores.js";
 import { logInUser, startTestServer, type TestServer } from "./support/test-server.js";
@@ -22,6 +24,7 @@ describe.skipIf(!HAS_CHROMIUM)(`the built example app in Chromium, beside the re
   let api: TestServer;
   let example: ExampleServer;
   let browser: Browser;
+  let provider: OidcTestProvider;
 
   beforeAll(async () => {
     mkdirSync(SCREENS, { recursive: true });
@@ -29,13 +32,17 @@ describe.skipIf(!HAS_CHROMIUM)(`the built example app in Chromium, beside the re
     const dist = await buildExample();
     example = await serveExample(dist, () => `${api.url}/graphql`);
     store = await SQLITE.create();
-    api = await startTestServer({ databaseUrl: store.url, clock, env: { ACCESS_TOKEN_TTL: "10m", CORS_ORIGINS: example.url } });
+    provider = await OidcTestProvider.start();
+    // The app's page is also its "Sign in with …" callback.
+    const env = { ...oidcEnv(provider), OIDC_REDIRECT_URIS: `${example.url}/`, ACCESS_TOKEN_TTL: "10m", CORS_ORIGINS: example.url };
+    api = await startTestServer({ databaseUrl: store.url, clock, env });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await example?.close();
     await api?.stop();
+    await provider?.stop();
     await store?.drop();
   });
 
@@ -170,6 +177,30 @@ describe.skipIf(!HAS_CHROMIUM)(`the built example app in Chromium, beside the re
     await click(page, "Reload", "login");
     expect(await textOf(page.getByRole("status"))).toBe("Your session was ended from another device.");
     await expectScreen(page, "login", "login-after-logout-all");
+    await context.close();
+  });
+
+  it("signs in with the provider button: the provider's page, back to the app's profile, the session cookie set", async () => {
+    const account = provider.addAccount({
+      sub: "example-sub-1",
+      email: "ada@example.org",
+      email_verified: true,
+      preferred_username: "ada",
+    });
+    const context = await loopbackContext(browser);
+    const page = await context.newPage();
+    await page.goto(example.url);
+    await expectScreen(page, "login");
+    await page.getByRole("button", { name: "Sign in with Test ID" }).click();
+    await page.waitForURL(`${provider.issuer}/authorize?**`);
+    await page.getByRole("button", { name: `Continue as ${account.email}` }).click();
+    await expectScreen(page, "profile", "profile-after-oidc");
+    expect(await textOf(page.locator("h2"))).toBe("Hello, ada");
+    expect(await textOf(page.locator('[data-field="email"]'))).toBe(account.email);
+    // The code and state leave the address bar once used; the one-time sign-in cookie is gone.
+    expect(page.url()).toBe(`${example.url}/`);
+    const cookies = await context.cookies(`${api.url}/graphql`);
+    expect(cookies).toEqual([expect.objectContaining({ name: "refresh_token", httpOnly: true })]);
     await context.close();
   });
 });

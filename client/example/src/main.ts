@@ -1,15 +1,22 @@
 import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache } from "@apollo/client";
 import {
+  CompleteOidcLoginDocument,
   createAuthFetch,
   LoginDocument,
   MeDocument,
+  OidcProvidersDocument,
   RevokeSessionDocument,
   type SessionEndReason,
   SessionsDocument,
   SignUpDocument,
+  StartOidcLoginDocument,
 } from "@graphql-auth-api/client";
 import { showError } from "./dom.js";
 import { type Actions, loginScreen, profileScreen, sessionsScreen, signUpScreen } from "./screens.js";
+
+/** This page is also the sign-in callback: list exactly this URL in the API's OIDC_REDIRECT_URIS. */
+const CALLBACK = `${location.origin}${location.pathname}`;
+const PROVIDER_KEY = "oidc-provider";
 
 const url = document.querySelector<HTMLMetaElement>('meta[name="graphql-url"]')?.content ?? "http://localhost:4000/graphql";
 
@@ -51,6 +58,17 @@ async function whileSignedIn(run: () => Promise<void>): Promise<void> {
 }
 
 const actions: Actions = {
+  providers: [],
+  async signInWith(provider) {
+    try {
+      const { data } = await apollo.mutate({ mutation: StartOidcLoginDocument, variables: { provider, redirectUri: CALLBACK } });
+      // The provider sends the browser back here; remember which one it was.
+      sessionStorage.setItem(PROVIDER_KEY, provider);
+      if (data) location.assign(data.startOidcLogin.url);
+    } catch (error) {
+      loginScreen(actions, undefined, describe(error).text);
+    }
+  },
   async login(username, password) {
     try {
       await apollo.mutate({ mutation: LoginDocument, variables: { input: { username, password } } });
@@ -94,9 +112,48 @@ const actions: Actions = {
   logout: () => void auth.logout().catch(() => {}),
 };
 
+/**
+ * Back from a provider (code and state in the query): hands them to completeOidcLogin, whose answer
+ * auth.fetch learns the token from like login's. True when this was such a return.
+ */
+async function completeSignIn(): Promise<boolean> {
+  const params = new URLSearchParams(location.search);
+  const provider = sessionStorage.getItem(PROVIDER_KEY);
+  if (!params.has("state") || provider === null) return false;
+  sessionStorage.removeItem(PROVIDER_KEY);
+  history.replaceState(null, "", CALLBACK);
+  const error = params.get("error");
+  if (error !== null) {
+    loginScreen(actions, undefined, `The provider did not sign you in (${error}).`);
+    return true;
+  }
+  const input = {
+    provider,
+    code: params.get("code") ?? "",
+    state: params.get("state") ?? "",
+    iss: params.get("iss"),
+    redirectUri: CALLBACK,
+  };
+  try {
+    await apollo.mutate({ mutation: CompleteOidcLoginDocument, variables: { input } });
+    actions.profile();
+  } catch (failure) {
+    const { reason, text } = describe(failure);
+    loginScreen(
+      actions,
+      undefined,
+      reason === "ACCOUNT_EXISTS" ? "An account with this email exists: log in with its password first." : text,
+    );
+  }
+  return true;
+}
+
 /** A reload keeps the session: the HttpOnly cookie is still there, so one refresh gives this tab a token. */
 async function start(): Promise<void> {
   try {
+    const { data } = await apollo.query({ query: OidcProvidersDocument });
+    actions.providers.push(...(data?.oidcProviders ?? []));
+    if (await completeSignIn()) return;
     if (await auth.refresh()) actions.profile();
   } catch (error) {
     loginScreen(actions, undefined, `The API at ${url} did not answer: ${describe(error).text}`);

@@ -1,11 +1,15 @@
-import type { MeQuery, SessionsQuery } from "@graphql-auth-api/client";
+import type { MeQuery, OidcProvidersQuery, SessionsQuery } from "@graphql-auth-api/client";
 import { formValues, h, show } from "./dom.js";
 
 type User = MeQuery["me"];
 type Session = SessionsQuery["sessions"][number];
+type Provider = OidcProvidersQuery["oidcProviders"][number];
 
 export interface Actions {
+  /** The OpenID providers the API offers, for "Sign in with …" buttons; filled at start. */
+  readonly providers: Provider[];
   login(username: string, password: string): void;
+  signInWith(provider: string): void;
   signUp(username: string, email: string, password: string): void;
   profile(): void;
   sessions(): void;
@@ -29,6 +33,13 @@ export function loginScreen(actions: Actions, notice?: string, error?: string): 
       field("Username or email", "username", "text", "username"),
       field("Password", "password", "password", "current-password"),
       h("button", { type: "submit" }, "Log in"),
+    ),
+    ...actions.providers.map((p) =>
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { class: "secondary", onclick: () => actions.signInWith(p.id) }, `Sign in with ${p.name}`),
+      ),
     ),
     h("div", { class: "actions" }, h("button", { class: "secondary", onclick: () => signUpScreen(actions) }, "Create an account")),
   );
