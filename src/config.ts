@@ -67,6 +67,12 @@ export interface Config {
     readonly domain: string | undefined;
     readonly path: string;
   };
+  readonly mfa: {
+    /** The issuer authenticator apps show beside the account name. */
+    readonly issuer: string;
+    /** Keys that seal TOTP secrets: the first seals, every one opens (rotation). */
+    readonly encryptionKeys: readonly string[];
+  };
   readonly limits: {
     readonly loginFailuresPerUserIp: number;
     readonly loginBlockSeconds: number;
@@ -198,6 +204,14 @@ function checkProductionSecrets(e: ParsedEnv, problems: string[]): void {
   if (!isAsymmetric(e)) checkSecret("ACCESS_TOKEN_SECRET", e.ACCESS_TOKEN_SECRET, problems);
   checkSecret("REFRESH_TOKEN_SECRET", e.REFRESH_TOKEN_SECRET, problems);
   for (const [i, s] of previousSecrets.entries()) checkSecret(`ACCESS_TOKEN_PREVIOUS_SECRETS (entry ${i + 1})`, s, problems);
+  const mfaKey = e.MFA_ENCRYPTION_KEY;
+  if (mfaKey !== undefined) {
+    checkSecret("MFA_ENCRYPTION_KEY", mfaKey, problems);
+    // The access secret is handed to resource servers; they must not be able to open TOTP secrets.
+    if (mfaKey === e.ACCESS_TOKEN_SECRET || previousSecrets.includes(mfaKey)) {
+      problems.push("MFA_ENCRYPTION_KEY: must differ from ACCESS_TOKEN_SECRET and ACCESS_TOKEN_PREVIOUS_SECRETS");
+    }
+  }
   // The access secret is shared with resource servers; the refresh secret must not be (ASVS 13.3.4).
   const refresh = e.REFRESH_TOKEN_SECRET;
   if (refresh !== undefined && (refresh === e.ACCESS_TOKEN_SECRET || previousSecrets.includes(refresh))) {
@@ -233,6 +247,23 @@ function jwtSettings(e: ParsedEnv, keys: ReturnType<typeof keyMaterial>, secret:
     accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / SECONDS),
     clockToleranceSeconds: Math.floor(e.JWT_CLOCK_TOLERANCE / SECONDS),
   };
+}
+
+function previousMfaKeysOf(e: ParsedEnv): string[] {
+  return e.MFA_PREVIOUS_ENCRYPTION_KEYS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * MFA_ENCRYPTION_KEY seals TOTP secrets; without it REFRESH_TOKEN_SECRET does (a key is derived
+ * from either by HKDF). Once MFA_ENCRYPTION_KEY is set, REFRESH_TOKEN_SECRET stays accepted for
+ * opening, so secrets sealed before it was introduced keep working.
+ */
+function mfaSettings(e: ParsedEnv, refreshSecret: string): Config["mfa"] {
+  const current = e.MFA_ENCRYPTION_KEY ?? refreshSecret;
+  const keys = [current, ...previousMfaKeysOf(e), ...(e.MFA_ENCRYPTION_KEY ? [refreshSecret] : [])];
+  return { issuer: e.MFA_ISSUER, encryptionKeys: [...new Set(keys)] };
 }
 
 function limitSettings(e: ParsedEnv): Config["limits"] {
@@ -296,6 +327,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
       reuseGraceMs: e.REFRESH_REUSE_GRACE,
     },
     cookie,
+    mfa: mfaSettings(e, secrets.refresh),
     limits: limitSettings(e),
     oidc,
   };

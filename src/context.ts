@@ -9,6 +9,7 @@ import type { Clock } from "./clock.js";
 import type { AuthFailureReason } from "./errors.js";
 import { clientIp } from "./http/client-ip.js";
 import type { OriginPolicy } from "./http/origin-policy.js";
+import type { MfaService } from "./mfa/mfa-service.js";
 import type { OidcService } from "./oidc/oidc-service.js";
 import type { OidcStateCookie } from "./oidc/oidc-state-cookie.js";
 import { fitTo } from "./store/field-limits.js";
@@ -19,6 +20,7 @@ export interface Services {
   readonly users: UserService;
   readonly sessions: SessionService;
   readonly oidc: OidcService;
+  readonly mfa: MfaService;
   readonly refreshCookie: RefreshCookie;
   readonly oidcStateCookie: OidcStateCookie;
   readonly origins: OriginPolicy;

@@ -88,6 +88,11 @@ const envSchema = z.object({
   OIDC_PROVIDERS: z.string().default(""),
   OIDC_REDIRECT_URIS: z.string().default(""),
   OIDC_HTTP_TIMEOUT: duration(SECONDS).default(ms("5s")),
+  MFA_ISSUER: text("accepts a name without ':' such as graphql-auth-api or Example Inc", /^[^:\u0000-\u001f]{1,64}$/).default(
+    "graphql-auth-api",
+  ),
+  MFA_ENCRYPTION_KEY: z.string().optional(),
+  MFA_PREVIOUS_ENCRYPTION_KEYS: z.string().default(""),
 });
 
 /** The names of every variable the configuration reads; `.env.example` documents each. */

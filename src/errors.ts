@@ -12,7 +12,13 @@ export type AuthFailureReason =
   | "REFRESH_REUSED"
   | "INVALID_CREDENTIALS"
   | "OIDC_STATE_INVALID"
-  | "OIDC_FAILED";
+  | "OIDC_FAILED"
+  | "MFA_REQUIRED"
+  | "MFA_CODE_INVALID"
+  | "MFA_TOKEN_INVALID";
+
+/** Why a `BAD_USER_INPUT` happened, when the field alone does not say. */
+export type InputFailureReason = "MFA_ALREADY_ENABLED";
 
 /** Why a `FORBIDDEN` happened, when the client can act on it. */
 export type ForbiddenReason = "ACCOUNT_EXISTS" | "LAST_SIGN_IN_METHOD";
@@ -31,7 +37,9 @@ export type InputField =
   | "redirectUri"
   | "code"
   | "state"
-  | "iss";
+  | "iss"
+  | "totpCode"
+  | "mfaToken";
 
 const AUTH_MESSAGES: Record<AuthFailureReason, string> = {
   TOKEN_MISSING: "Authentication required",
@@ -44,6 +52,9 @@ const AUTH_MESSAGES: Record<AuthFailureReason, string> = {
   INVALID_CREDENTIALS: "Invalid username or password",
   OIDC_STATE_INVALID: "Sign-in attempt unknown, expired or already used; start again",
   OIDC_FAILED: "Sign-in with the provider failed",
+  MFA_REQUIRED: "A second factor is required; call verifyMfa with extensions.mfaToken and a code",
+  MFA_CODE_INVALID: "Invalid authentication code",
+  MFA_TOKEN_INVALID: "The MFA step has expired or was already used; log in again",
 };
 
 const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
@@ -58,22 +69,34 @@ const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
  */
 export class AuthError extends Error {
   override readonly name = "AuthError";
+  /**
+   * With `UNAUTHENTICATED`, with a `FORBIDDEN` the client can act on, and with a `BAD_USER_INPUT`
+   * the field alone does not explain.
+   */
+  readonly reason?: AuthFailureReason | ForbiddenReason | InputFailureReason;
+  /** With `BAD_USER_INPUT`: which input was refused. */
+  readonly field?: InputField;
+  /** With `RATE_LIMITED`: whole seconds until a retry can succeed, at least 1. */
+  readonly retryAfter?: number;
+  /** With `MFA_REQUIRED`: the single-use token `verifyMfa` completes the login with. */
+  readonly mfaToken?: string;
 
   private constructor(
     readonly code: ErrorCode,
     message: string,
-    /** With `UNAUTHENTICATED`, and with a `FORBIDDEN` the client can act on. */
-    readonly reason?: AuthFailureReason | ForbiddenReason,
-    /** With `BAD_USER_INPUT`: which input was refused. */
-    readonly field?: InputField,
-    /** With `RATE_LIMITED`: whole seconds until a retry can succeed, at least 1. */
-    readonly retryAfter?: number,
+    details: Pick<AuthError, "reason" | "field" | "retryAfter" | "mfaToken"> = {},
   ) {
     super(message);
+    Object.assign(this, details);
   }
 
   static unauthenticated(reason: AuthFailureReason): AuthError {
-    return new AuthError("UNAUTHENTICATED", AUTH_MESSAGES[reason], reason);
+    return new AuthError("UNAUTHENTICATED", AUTH_MESSAGES[reason], { reason });
+  }
+
+  /** The password was right and a second factor is due: `verifyMfa` with this token completes the login. */
+  static mfaRequired(mfaToken: string): AuthError {
+    return new AuthError("UNAUTHENTICATED", AUTH_MESSAGES.MFA_REQUIRED, { reason: "MFA_REQUIRED", mfaToken });
   }
 
   static forbidden(message = "Not allowed"): AuthError {
@@ -81,20 +104,18 @@ export class AuthError extends Error {
   }
 
   static forbiddenBecause(reason: ForbiddenReason): AuthError {
-    return new AuthError("FORBIDDEN", FORBIDDEN_MESSAGES[reason], reason);
+    return new AuthError("FORBIDDEN", FORBIDDEN_MESSAGES[reason], { reason });
   }
 
   static badInput(field: InputField, message: string): AuthError {
-    return new AuthError("BAD_USER_INPUT", message, undefined, field);
+    return new AuthError("BAD_USER_INPUT", message, { field });
+  }
+
+  static badInputBecause(reason: InputFailureReason, message: string): AuthError {
+    return new AuthError("BAD_USER_INPUT", message, { reason });
   }
 
   static rateLimited(retryAfterSeconds: number): AuthError {
-    return new AuthError(
-      "RATE_LIMITED",
-      "Too many attempts; try again later",
-      undefined,
-      undefined,
-      Math.max(1, Math.ceil(retryAfterSeconds)),
-    );
+    return new AuthError("RATE_LIMITED", "Too many attempts; try again later", { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });
   }
 }

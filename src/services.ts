@@ -17,6 +17,11 @@ import { redisRetryDelay } from "./faults/redis-retry.js";
 import { OriginPolicy } from "./http/origin-policy.js";
 import { createRateLimits } from "./limits/flexible-rate-limits.js";
 import type { Logger } from "./logger.js";
+import { MfaChallenges } from "./mfa/mfa-challenges.js";
+import { MfaRepository } from "./mfa/mfa-repository.js";
+import { MfaService } from "./mfa/mfa-service.js";
+import { SecretKeyRing } from "./mfa/secret-key-ring.js";
+import { Totp } from "./mfa/totp.js";
 import { IdentityRepository } from "./oidc/identity-repository.js";
 import { OidcLoginRepository } from "./oidc/oidc-login-repository.js";
 import { OidcProtocol } from "./oidc/oidc-protocol.js";
@@ -78,7 +83,11 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
   await hasher.warmUp();
   const users = new UserService(new UserRepository(store.db), hasher, clock, config.passwordMinLength);
   const limits = createRateLimits(config.limits, redis, `auth:${namespace}`);
-  const auth = new AuthService(users, sessions, accessTokens, limits, events, config.allowSignup);
+  const mfaRepository = new MfaRepository(store.db);
+  const keyRing = new SecretKeyRing(config.mfa.encryptionKeys);
+  const mfa = new MfaService(mfaRepository, new Totp(config.mfa.issuer), keyRing, events, clock, logger);
+  const challenges = new MfaChallenges(mfaRepository, clock);
+  const auth = new AuthService(users, sessions, accessTokens, limits, events, mfa, challenges, config.allowSignup);
   const oidc = new OidcService(
     config.oidc,
     new OidcProtocol(config.oidc, logger),
@@ -96,6 +105,7 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
     users,
     sessions,
     oidc,
+    mfa,
     refreshCookie: new RefreshCookie(config.cookie),
     oidcStateCookie: new OidcStateCookie(config.cookie),
     origins: new OriginPolicy(config),

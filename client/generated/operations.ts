@@ -32,6 +32,8 @@ export type AuthPayload = {
 export type ChangePasswordInput = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+  /** Required when MFA is on: a current TOTP code or an unused recovery code. */
+  totpCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CompleteOidcLoginInput = {
@@ -63,10 +65,16 @@ export type LoginInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Checks the password and returns a new TOTP secret; changes nothing until confirmed. */
+  beginTotpEnrollment: TotpEnrollment;
   /** Ends every other session and renews this one's refresh cookie. */
   changePassword: AuthPayload;
   /** Public; completes the sign-in the cookie from startOidcLogin names, once. Like login: sets the refresh cookie. */
   completeOidcLogin: AuthPayload;
+  /** Proves the authenticator with a code, turns MFA on and returns 10 recovery codes, shown once. */
+  confirmTotpEnrollment: Array<Scalars['String']['output']>;
+  /** Turns MFA off; needs a current TOTP or recovery code. */
+  disableTotp: Scalars['Boolean']['output'];
   /** Sets the refresh cookie. */
   login: AuthPayload;
   /** Ends the cookie's session and clears the cookie; true even without one. */
@@ -75,6 +83,8 @@ export type Mutation = {
   logoutAll: Scalars['Int']['output'];
   /** Reads and rotates the refresh cookie; needs no access token. */
   refreshToken: AuthPayload;
+  /** Replaces the recovery codes (the old ones stop working); needs a current TOTP code. */
+  regenerateRecoveryCodes: Array<Scalars['String']['output']>;
   /** True and ended for any own session (the current one too); false for an unknown or foreign id. */
   revokeSession: Scalars['Boolean']['output'];
   /** Creates the user and logs in (sets the refresh cookie). */
@@ -83,6 +93,13 @@ export type Mutation = {
   startOidcLogin: OidcAuthorization;
   /** FORBIDDEN, reason LAST_SIGN_IN_METHOD, when it is the account's only way in; false when nothing is linked there. */
   unlinkIdentity: Scalars['Boolean']['output'];
+  /** Completes a login that answered MFA_REQUIRED, like login (sets the refresh cookie). */
+  verifyMfa: AuthPayload;
+};
+
+
+export type MutationBeginTotpEnrollmentArgs = {
+  currentPassword: Scalars['String']['input'];
 };
 
 
@@ -96,8 +113,23 @@ export type MutationCompleteOidcLoginArgs = {
 };
 
 
+export type MutationConfirmTotpEnrollmentArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+export type MutationDisableTotpArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationRegenerateRecoveryCodesArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -119,6 +151,11 @@ export type MutationStartOidcLoginArgs = {
 
 export type MutationUnlinkIdentityArgs = {
   provider: Scalars['ID']['input'];
+};
+
+
+export type MutationVerifyMfaArgs = {
+  input: VerifyMfaInput;
 };
 
 export type OidcAuthorization = {
@@ -179,13 +216,33 @@ export type SignUpInput = {
   username: Scalars['String']['input'];
 };
 
+/** A new TOTP secret to load into an authenticator app; MFA stays off until confirmTotpEnrollment. */
+export type TotpEnrollment = {
+  __typename?: 'TotpEnrollment';
+  /** otpauth://totp/<issuer>:<username>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30 */
+  otpauthUri: Scalars['String']['output'];
+  /** The otpauthUri as an SVG QR code. */
+  qrCodeSvg: Scalars['String']['output'];
+  /** The secret in base32, for manual entry. */
+  secret: Scalars['String']['output'];
+};
+
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /** Whether logging in needs a second factor (TOTP or a recovery code) after the password. */
+  mfaEnabled: Scalars['Boolean']['output'];
   roles: Array<Role>;
   username: Scalars['String']['output'];
+};
+
+export type VerifyMfaInput = {
+  /** A 6-digit TOTP code or a recovery code. */
+  code: Scalars['String']['input'];
+  /** The extensions.mfaToken of the login that answered MFA_REQUIRED. */
+  mfaToken: Scalars['String']['input'];
 };
 
 export type ViewerFieldsFragment = { __typename?: 'User', id: string, username: string, email: string, roles: Array<Role>, createdAt: string };

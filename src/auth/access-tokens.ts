@@ -16,6 +16,8 @@ export interface Viewer {
   readonly tokenId: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
+  /** RFC 8176 authentication methods of the session's login, e.g. ["pwd", "otp"]. */
+  readonly amr: readonly string[];
 }
 
 export type VerifyResult =
@@ -118,7 +120,7 @@ export class AccessTokens {
     }
     // jsonwebtoken accepts tokens without `exp` and with `iat` in the future; we do not.
     if (typeof claims.exp !== "number" || typeof claims.iat !== "number" || claims.iat > nowSeconds + tolerance) return invalid;
-    const { sub, sid, roles, username, email, jti } = claims as Record<string, unknown>;
+    const { sub, sid, roles, username, email, jti, amr = [] } = claims as Record<string, unknown>;
     if (
       typeof sub !== "string" ||
       typeof sid !== "string" ||
@@ -129,9 +131,11 @@ export class AccessTokens {
       return invalid;
     }
     if (!Array.isArray(roles) || !roles.every(isRole)) return invalid;
+    // Tokens minted before amr existed carry none; they were password logins.
+    if (!Array.isArray(amr) || !amr.every((method) => typeof method === "string")) return invalid;
     return {
       ok: true,
-      viewer: { userId: sub, sessionId: sid, roles: roles as Role[], username, email, tokenId: jti, expiresAt: claims.exp },
+      viewer: { userId: sub, sessionId: sid, roles: roles as Role[], username, email, tokenId: jti, expiresAt: claims.exp, amr },
     };
   }
 }

@@ -1,6 +1,9 @@
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
-import type { RateLimits } from "../limits/rate-limits.js";
+import type { LoginAttempt, RateLimits } from "../limits/rate-limits.js";
+import type { MfaChallenges } from "../mfa/mfa-challenges.js";
+import type { MfaService, SecondFactor } from "../mfa/mfa-service.js";
+import type { TotpEnrollmentOffer } from "../mfa/totp.js";
 import { FIELD_LIMITS } from "../store/field-limits.js";
 import type { UserRow } from "../store/tables.js";
 import { checkLoginInput, identityKey, refuseControlCharacters } from "../users/user-rules.js";
@@ -27,6 +30,8 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly limits: RateLimits,
     private readonly events: AuthEvents,
+    private readonly mfa: MfaService,
+    private readonly challenges: MfaChallenges,
     private readonly allowSignup: boolean,
   ) {}
 
@@ -35,7 +40,7 @@ export class AuthService {
     await this.limited(this.limits.consumeSignUp(client.ip), client, "signup");
     const user = await this.users.create(input);
     await this.events.record({ type: "signup", userId: user.id, ...client });
-    return this.issue(user, await this.sessions.start(user.id, client));
+    return this.issue(user, await this.sessions.start(user.id, client, { amr: ["pwd"] }));
   }
 
   async login(identifier: string, password: string, client: ClientInfo): Promise<AuthResult> {
@@ -52,11 +57,44 @@ export class AuthService {
       });
       throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     }
-    await attempt.succeeded();
     const { user } = result;
-    const session = await this.sessions.start(user.id, client);
-    await this.events.record({ type: "login_succeeded", userId: user.id, sessionId: session.session.id, ...client });
     if (result.rehashed) await this.events.record({ type: "password_rehashed", userId: user.id, ...client });
+    if (await this.mfa.isEnabled(user.id)) {
+      // A right password is no failure, but not yet a login either: earlier failures stay counted,
+      // so wrong codes across fresh mfaTokens spend one (username, IP) budget (ASVS 6.3.1).
+      await attempt.refunded();
+      const mfaToken = await this.challenges.issue(user.id, key);
+      await this.events.record({ type: "mfa_required", userId: user.id, ...client });
+      throw AuthError.mfaRequired(mfaToken);
+    }
+    return this.completeLogin(user, attempt, ["pwd"], client);
+  }
+
+  /** The second step of a login that answered MFA_REQUIRED; on success exactly what `login` returns. */
+  async verifyMfa(mfaToken: string, code: string, client: ClientInfo): Promise<AuthResult> {
+    refuseControlCharacters("mfaToken", mfaToken);
+    refuseControlCharacters("code", code);
+    const challenge = await this.challenges.find(mfaToken);
+    if (!challenge) {
+      await this.events.record({ type: "mfa_failed", ...client, detail: "mfaToken invalid" });
+      throw AuthError.unauthenticated("MFA_TOKEN_INVALID");
+    }
+    const attempt = await this.limited(this.limits.beginLoginAttempt(challenge.login_key, client.ip), client, "verify_mfa");
+    const user = await this.users.findById(challenge.user_id);
+    const factor = user ? await this.mfa.verify(user.id, code.trim(), client) : undefined;
+    if (!user || !factor) {
+      await this.challenges.failed(challenge);
+      await this.events.record({ type: "mfa_failed", userId: challenge.user_id, ...client, detail: "wrong code" });
+      throw AuthError.unauthenticated("MFA_CODE_INVALID");
+    }
+    if (!(await this.challenges.consume(challenge))) throw AuthError.unauthenticated("MFA_TOKEN_INVALID");
+    return this.completeLogin(user, attempt, ["pwd", factor], client);
+  }
+
+  private async completeLogin(user: UserRow, attempt: LoginAttempt, amr: string[], client: ClientInfo): Promise<AuthResult> {
+    await attempt.succeeded();
+    const session = await this.sessions.start(user.id, client, { amr });
+    await this.events.record({ type: "login_succeeded", userId: user.id, sessionId: session.session.id, ...client, detail: amr.join("+") });
     return this.issue(user, session);
   }
 
@@ -83,17 +121,65 @@ export class AuthService {
   }
 
   /** OWASP ASVS 7.4.3: a password change ends every other session and renews this one's token. */
-  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string, client: ClientInfo): Promise<AuthResult> {
-    refuseControlCharacters("currentPassword", currentPassword);
-    const attempt = await this.limited(this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip), client, "change_password");
-    const current = await this.users.verifyPassword(viewer.userId, currentPassword);
-    // The current password matched: that proof resets the count, as a successful login does, so
-    // retrying a refused new password never locks anyone out.
-    await attempt.succeeded();
+  async changePassword(
+    viewer: Viewer,
+    input: { currentPassword: string; newPassword: string; totpCode?: string | null | undefined },
+    client: ClientInfo,
+  ): Promise<AuthResult> {
+    const { currentPassword, newPassword } = input;
+    const { user: current } = await this.proveOwner(viewer, currentPassword, input.totpCode, client, "change_password");
     const user = await this.users.setPassword(current, newPassword);
     await this.sessions.endAll(user.id, "password_changed", client, viewer.sessionId);
     await this.events.record({ type: "password_changed", userId: user.id, sessionId: viewer.sessionId, ...client });
     return this.issue(user, await this.sessions.reissue(user.id, viewer.sessionId, client));
+  }
+
+  /** Checks the password, then refuses with TOTP already on, before making a new secret. */
+  async beginTotpEnrollment(viewer: Viewer, currentPassword: string, client: ClientInfo): Promise<TotpEnrollmentOffer> {
+    await this.mfa.refuseIfEnabled(viewer.userId);
+    const { user } = await this.proveOwner(viewer, currentPassword, undefined, client, "mfa_enrollment");
+    return this.mfa.begin(user, client);
+  }
+
+  /** A current code is a second proof of presence: a stolen access token alone cannot remove the factor. */
+  async disableTotp(viewer: Viewer, code: string, client: ClientInfo): Promise<boolean> {
+    return this.withCodeGuesses(viewer, code, client, "disable_mfa", () => this.mfa.disable(viewer.userId, code, client));
+  }
+
+  async regenerateRecoveryCodes(viewer: Viewer, code: string, client: ClientInfo): Promise<string[]> {
+    return this.withCodeGuesses(viewer, code, client, "regenerate_codes", () =>
+      this.mfa.regenerateRecoveryCodes(viewer.userId, code, client),
+    );
+  }
+
+  /**
+   * The caller's current password, and with MFA on a current code too (step-up), counted in the
+   * account's login limits. The proof resets the count, as a successful login does, so retrying a
+   * refused new password never locks anyone out.
+   */
+  private async proveOwner(
+    viewer: Viewer,
+    currentPassword: string,
+    totpCode: string | null | undefined,
+    client: ClientInfo,
+    what: string,
+  ): Promise<{ user: UserRow; factor: SecondFactor | undefined }> {
+    refuseControlCharacters("currentPassword", currentPassword);
+    if (totpCode) refuseControlCharacters("totpCode", totpCode);
+    const attempt = await this.limited(this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip), client, what);
+    const user = await this.users.verifyPassword(viewer.userId, currentPassword);
+    const factor = await this.mfa.requireStepUp(user.id, totpCode, client);
+    await attempt.succeeded();
+    return { user, factor };
+  }
+
+  /** Runs `use` with `code` checked inside it, each try counted in the account's login limits. */
+  private async withCodeGuesses<T>(viewer: Viewer, code: string, client: ClientInfo, what: string, use: () => Promise<T>): Promise<T> {
+    refuseControlCharacters("code", code);
+    const attempt = await this.limited(this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip), client, what);
+    const result = await use();
+    await attempt.succeeded();
+    return result;
   }
 
   /** Access token and refresh cookie for a session just started, rotated or reissued. */

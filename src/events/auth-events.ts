@@ -19,7 +19,14 @@ export type AuthEventType =
   | "password_rehashed"
   | "rate_limited"
   | "identity_linked"
-  | "identity_unlinked";
+  | "identity_unlinked"
+  | "mfa_enrollment_started"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "mfa_required"
+  | "mfa_failed"
+  | "recovery_code_used"
+  | "recovery_codes_regenerated";
 
 export interface AuthEvent {
   readonly type: AuthEventType;

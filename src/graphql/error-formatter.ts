@@ -22,6 +22,7 @@ function extensionsOf(error: AuthError): Record<string, unknown> {
     ...(error.reason !== undefined ? { reason: error.reason } : {}),
     ...(error.field !== undefined ? { field: error.field } : {}),
     ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
+    ...(error.mfaToken !== undefined ? { mfaToken: error.mfaToken } : {}),
   };
 }
 

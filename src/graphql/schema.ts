@@ -4,6 +4,7 @@ import { GraphQLError, GraphQLScalarType, type GraphQLSchema, Kind } from "graph
 import { applyAuthDirective } from "./auth-directive.js";
 import type { Resolvers } from "./generated/resolvers-types.js";
 import { authMutations } from "./resolvers/auth-mutations.js";
+import { mfaMutations } from "./resolvers/mfa-mutations.js";
 import { oidcMutations, oidcQueries } from "./resolvers/oidc-resolvers.js";
 import { queries } from "./resolvers/queries.js";
 import { AuthPayload, LinkedIdentity, Session, User } from "./resolvers/types.js";
@@ -24,7 +25,7 @@ const DateTime = new GraphQLScalarType({
 
 const resolvers: Resolvers = {
   Query: { ...queries, ...oidcQueries },
-  Mutation: { ...authMutations, ...oidcMutations },
+  Mutation: { ...authMutations, ...oidcMutations, ...mfaMutations },
   User,
   AuthPayload,
   Session,

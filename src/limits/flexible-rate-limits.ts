@@ -65,6 +65,9 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPre
         async succeeded() {
           await Promise.all([loginPair.delete(pairKey), loginIpDaily.reward(bucket)]).catch(() => {});
         },
+        async refunded() {
+          await Promise.all([loginPair.reward(pairKey), loginIpDaily.reward(bucket)]).catch(() => {});
+        },
       };
       return attempt;
     },

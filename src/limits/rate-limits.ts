@@ -16,4 +16,9 @@ export interface RateLimits {
 export interface LoginAttempt {
   /** The credentials were right: the pair's count resets and the IP's attempt is given back. */
   succeeded(): Promise<void>;
+  /**
+   * The password was right but the login waits for its second factor: the attempt is given back
+   * without clearing earlier failures, so wrong codes keep counting across mfaTokens.
+   */
+  refunded(): Promise<void>;
 }

@@ -32,6 +32,10 @@ export const FIELD_LIMITS = {
   redirectUri: 2048,
   /** Comma-separated RFC 8176 method references of a session. */
   amr: 64,
+  /** SHA-256 in hex: stored recovery codes and mfaTokens. */
+  digest: 64,
+  /** The public id of an MFA encryption key (12 base64url characters). */
+  keyId: 32,
   /** Not a column (the hash is): the longest password accepted, in code points after NFKC. */
   password: 256,
 } as const;

@@ -91,6 +91,38 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("sessions").addColumn("amr", `varchar(${W.amr})`).execute();
       },
     },
+    // The second factor (issue 7): TOTP secrets sealed at rest, recovery codes and mfaTokens
+    // as hashes.
+    "0005_mfa": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("mfa_factors")
+          .addColumn("user_id", `varchar(${W.id})`, (c) => c.primaryKey().references("users.id").onDelete("cascade"))
+          .addColumn("secret_sealed", "text", (c) => c.notNull())
+          .addColumn("key_id", `varchar(${W.keyId})`, (c) => c.notNull())
+          .addColumn("confirmed_at", "bigint")
+          .addColumn("last_step", "bigint")
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("mfa_recovery_codes")
+          .addColumn("code_hash", `varchar(${W.digest})`, (c) => c.primaryKey())
+          .addColumn("user_id", `varchar(${W.id})`, (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("mfa_recovery_codes_user_idx").on("mfa_recovery_codes").column("user_id").execute();
+        await db.schema
+          .createTable("mfa_challenges")
+          .addColumn("token_hash", `varchar(${W.digest})`, (c) => c.primaryKey())
+          .addColumn("user_id", `varchar(${W.id})`, (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("login_key", `varchar(${W.email})`, (c) => c.notNull())
+          .addColumn("failures", "integer", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("mfa_challenges_expires_idx").on("mfa_challenges").column("expires_at").execute();
+      },
+    },
   };
 }
 

@@ -42,6 +42,39 @@ export interface SessionsTable {
   amr: string | null;
 }
 
+/** One TOTP authenticator per user: pending until confirmed, then the account's second factor. */
+export interface MfaFactorsTable {
+  user_id: string;
+  /** The base32 secret sealed with AES-256-GCM (see SecretKeyRing); never stored in the clear. */
+  secret_sealed: string;
+  /** Which MFA encryption key sealed it, so a rotated key still opens older secrets. */
+  key_id: string;
+  /** Null while the enrolment waits for its first code; MFA is on once set. */
+  confirmed_at: number | null;
+  /** The last RFC 6238 time step accepted, so no code is accepted twice (RFC 6238 §5.2). */
+  last_step: number | null;
+  created_at: number;
+}
+
+export interface MfaRecoveryCodesTable {
+  /** SHA-256 of the normalised code; a code has 120 random bits, so a plain hash resists offline guessing (ASVS 6.5.2). */
+  code_hash: string;
+  user_id: string;
+  created_at: number;
+}
+
+/** The second step of a login: what `extensions.mfaToken` stands for. */
+export interface MfaChallengesTable {
+  /** SHA-256 of the mfaToken; the token itself is only in the client's hands. */
+  token_hash: string;
+  user_id: string;
+  /** The identifier the login was counted under, so code guesses count against the same limit. */
+  login_key: string;
+  failures: number;
+  expires_at: number;
+  created_at: number;
+}
+
 export interface AuthEventsTable {
   id: Generated<number>;
   type: string;
@@ -83,6 +116,9 @@ export interface Database {
   auth_events: AuthEventsTable;
   identities: IdentitiesTable;
   oidc_logins: OidcLoginsTable;
+  mfa_factors: MfaFactorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -91,3 +127,5 @@ export type SessionRow = Selectable<SessionsTable>;
 export type NewSessionRow = Insertable<SessionsTable>;
 export type IdentityRow = Selectable<IdentitiesTable>;
 export type OidcLoginRow = Selectable<OidcLoginsTable>;
+export type MfaFactorRow = Selectable<MfaFactorsTable>;
+export type MfaChallengeRow = Selectable<MfaChallengesTable>;

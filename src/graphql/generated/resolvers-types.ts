@@ -37,6 +37,8 @@ export type AuthPayload = {
 export type ChangePasswordInput = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+  /** Required when MFA is on: a current TOTP code or an unused recovery code. */
+  totpCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CompleteOidcLoginInput = {
@@ -68,10 +70,16 @@ export type LoginInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Checks the password and returns a new TOTP secret; changes nothing until confirmed. */
+  beginTotpEnrollment: TotpEnrollment;
   /** Ends every other session and renews this one's refresh cookie. */
   changePassword: AuthPayload;
   /** Public; completes the sign-in the cookie from startOidcLogin names, once. Like login: sets the refresh cookie. */
   completeOidcLogin: AuthPayload;
+  /** Proves the authenticator with a code, turns MFA on and returns 10 recovery codes, shown once. */
+  confirmTotpEnrollment: Array<Scalars['String']['output']>;
+  /** Turns MFA off; needs a current TOTP or recovery code. */
+  disableTotp: Scalars['Boolean']['output'];
   /** Sets the refresh cookie. */
   login: AuthPayload;
   /** Ends the cookie's session and clears the cookie; true even without one. */
@@ -80,6 +88,8 @@ export type Mutation = {
   logoutAll: Scalars['Int']['output'];
   /** Reads and rotates the refresh cookie; needs no access token. */
   refreshToken: AuthPayload;
+  /** Replaces the recovery codes (the old ones stop working); needs a current TOTP code. */
+  regenerateRecoveryCodes: Array<Scalars['String']['output']>;
   /** True and ended for any own session (the current one too); false for an unknown or foreign id. */
   revokeSession: Scalars['Boolean']['output'];
   /** Creates the user and logs in (sets the refresh cookie). */
@@ -88,6 +98,13 @@ export type Mutation = {
   startOidcLogin: OidcAuthorization;
   /** FORBIDDEN, reason LAST_SIGN_IN_METHOD, when it is the account's only way in; false when nothing is linked there. */
   unlinkIdentity: Scalars['Boolean']['output'];
+  /** Completes a login that answered MFA_REQUIRED, like login (sets the refresh cookie). */
+  verifyMfa: AuthPayload;
+};
+
+
+export type MutationBeginTotpEnrollmentArgs = {
+  currentPassword: Scalars['String']['input'];
 };
 
 
@@ -101,8 +118,23 @@ export type MutationCompleteOidcLoginArgs = {
 };
 
 
+export type MutationConfirmTotpEnrollmentArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+export type MutationDisableTotpArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationLoginArgs = {
   input: LoginInput;
+};
+
+
+export type MutationRegenerateRecoveryCodesArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -124,6 +156,11 @@ export type MutationStartOidcLoginArgs = {
 
 export type MutationUnlinkIdentityArgs = {
   provider: Scalars['ID']['input'];
+};
+
+
+export type MutationVerifyMfaArgs = {
+  input: VerifyMfaInput;
 };
 
 export type OidcAuthorization = {
@@ -184,13 +221,33 @@ export type SignUpInput = {
   username: Scalars['String']['input'];
 };
 
+/** A new TOTP secret to load into an authenticator app; MFA stays off until confirmTotpEnrollment. */
+export type TotpEnrollment = {
+  __typename?: 'TotpEnrollment';
+  /** otpauth://totp/<issuer>:<username>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30 */
+  otpauthUri: Scalars['String']['output'];
+  /** The otpauthUri as an SVG QR code. */
+  qrCodeSvg: Scalars['String']['output'];
+  /** The secret in base32, for manual entry. */
+  secret: Scalars['String']['output'];
+};
+
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /** Whether logging in needs a second factor (TOTP or a recovery code) after the password. */
+  mfaEnabled: Scalars['Boolean']['output'];
   roles: Array<Role>;
   username: Scalars['String']['output'];
+};
+
+export type VerifyMfaInput = {
+  /** A 6-digit TOTP code or a recovery code. */
+  code: Scalars['String']['input'];
+  /** The extensions.mfaToken of the login that answered MFA_REQUIRED. */
+  mfaToken: Scalars['String']['input'];
 };
 
 
@@ -281,7 +338,9 @@ export type ResolversTypes = {
   Session: ResolverTypeWrapper<SessionModel>;
   SignUpInput: SignUpInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TotpEnrollment: ResolverTypeWrapper<TotpEnrollment>;
   User: ResolverTypeWrapper<UserRow>;
+  VerifyMfaInput: VerifyMfaInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -302,7 +361,9 @@ export type ResolversParentTypes = {
   Session: SessionModel;
   SignUpInput: SignUpInput;
   String: Scalars['String']['output'];
+  TotpEnrollment: TotpEnrollment;
   User: UserRow;
+  VerifyMfaInput: VerifyMfaInput;
 };
 
 export type AuthDirectiveArgs = {
@@ -331,16 +392,21 @@ export type LinkedIdentityResolvers<ContextType = GraphQLContext, ParentType ext
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  beginTotpEnrollment?: Resolver<ResolversTypes['TotpEnrollment'], ParentType, ContextType, RequireFields<MutationBeginTotpEnrollmentArgs, 'currentPassword'>>;
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
   completeOidcLogin?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteOidcLoginArgs, 'input'>>;
+  confirmTotpEnrollment?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationConfirmTotpEnrollmentArgs, 'code'>>;
+  disableTotp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTotpArgs, 'code'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   logoutAll?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType>;
+  regenerateRecoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRegenerateRecoveryCodesArgs, 'code'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   startOidcLogin?: Resolver<ResolversTypes['OidcAuthorization'], ParentType, ContextType, RequireFields<MutationStartOidcLoginArgs, 'provider' | 'redirectUri'>>;
   unlinkIdentity?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnlinkIdentityArgs, 'provider'>>;
+  verifyMfa?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyMfaArgs, 'input'>>;
 };
 
 export type OidcAuthorizationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OidcAuthorization'] = ResolversParentTypes['OidcAuthorization']> = {
@@ -373,10 +439,18 @@ export type SessionResolvers<ContextType = GraphQLContext, ParentType extends Re
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type TotpEnrollmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TotpEnrollment'] = ResolversParentTypes['TotpEnrollment']> = {
+  otpauthUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qrCodeSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mfaEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -391,6 +465,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   OidcProvider?: OidcProviderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  TotpEnrollment?: TotpEnrollmentResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

@@ -33,8 +33,8 @@ export const authMutations: MutationResolvers = {
   revokeSession: (_parent, { id }, context) => context.services.auth.revokeSession(requireViewer(context), id, context.client),
 
   changePassword: async (_parent, { input }, context) =>
-    deliver(
-      context,
-      await context.services.auth.changePassword(requireViewer(context), input.currentPassword, input.newPassword, context.client),
-    ),
+    deliver(context, await context.services.auth.changePassword(requireViewer(context), input, context.client)),
+
+  verifyMfa: async (_parent, { input }, context) =>
+    deliver(context, await context.services.auth.verifyMfa(input.mfaToken, input.code, context.client)),
 };

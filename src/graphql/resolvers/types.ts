@@ -9,6 +9,7 @@ export const User: UserResolvers = {
   email: (user) => user.email,
   roles: (user) => rolesOf(user),
   createdAt: (user) => iso(user.created_at),
+  mfaEnabled: (user, _args, { services }) => services.mfa.isEnabled(user.id),
 };
 
 export const AuthPayload: AuthPayloadResolvers = {
