@@ -217,7 +217,7 @@ describe.each(STORES)("npm run migrate on $name", (kind) => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(lines(first.stdout)).toEqual([
-      expect.stringMatching(/^applied 0001_users_sessions, 0002_auth_events, 0003_oidc_identities to /),
+      expect.stringMatching(/^applied 0001_users_sessions, 0002_auth_events, 0003_oidc_identities, 0004_mfa to /),
     ]);
 
     const second = await run("migrate", [], { env: { DATABASE_URL: store.url } });

@@ -93,7 +93,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     // The second factor (issue 7): TOTP secrets sealed at rest, recovery codes and mfaTokens
     // as hashes.
-    "0005_mfa": {
+    "0004_mfa": {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("mfa_factors")

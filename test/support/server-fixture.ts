@@ -46,11 +46,13 @@ export function serverPerSuite(kind: StoreKind, options: TestServerOptions = {})
 /**
  * A fresh store for the enclosing `describe` and at most one server on it at a time: each call of
  * the returned function stops the running server and starts another on the same store with `base`
- * and then `env` set, as an operator restarts with new settings (rotated keys, another algorithm).
+ * and then `env` set, as an operator restarts with new settings (rotated keys, another algorithm);
+ * `options` (a clock, a logger) go to every server it starts.
  */
 export function restartingServerPerSuite(
   kind: StoreKind,
   base: Record<string, string> = {},
+  options: Omit<TestServerOptions, "env"> = {},
 ): (env: Record<string, string>) => Promise<TestServer> {
   let store: TestStore | undefined;
   let server: TestServer | undefined;
@@ -65,7 +67,7 @@ export function restartingServerPerSuite(
     await server?.stop();
     server = undefined;
     if (store === undefined) throw new Error("the suite's store is not created yet");
-    server = await startTestServer({ databaseUrl: store.url, env: { ...base, ...env } });
+    server = await startTestServer({ ...options, databaseUrl: store.url, env: { ...base, ...env } });
     return server;
   };
 }
