@@ -5,6 +5,7 @@ import { authorizeAt, completeOidc, oidcEnv, REDIRECT_URI, startOidc } from "./s
 import { OidcTestProvider, type TokenEndpointMode, type TokenFault } from "./support/oidc-test-provider.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
+import { startTestServer } from "./support/test-server.js";
 
 /** A loopback port with nothing listening: a provider that is down. */
 async function closedPort(): Promise<number> {
@@ -127,6 +128,21 @@ describe.each(STORES)("OpenID Connect sign-in refusals on $name", (kind) => {
     expect(refused.status).toBe(200);
     expect(errorOf(refused)).toMatchObject({ code: "UNAUTHENTICATED", reason: "OIDC_FAILED" });
     expect(refused.setCookies).toEqual([]);
+  });
+
+  it("does not keep a failed discovery: the next start discovers again and works, and a good one is cached", async () => {
+    const fresh = await OidcTestProvider.start();
+    const server = await startTestServer({ databaseUrl: fixture.store.url, env: oidcEnv(fresh) });
+    try {
+      fresh.discoveryDown = true;
+      expect(errorOf(await startOidc(server.client()))).toMatchObject({ code: "UNAUTHENTICATED", reason: "OIDC_FAILED" });
+      expect((await startOidc(server.client())).body.data?.startOidcLogin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/authorize\?/);
+      await startOidc(server.client());
+      expect(fresh.discoveries).toBe(2);
+    } finally {
+      await server.stop();
+      await fresh.stop();
+    }
   });
 
   it.each([

@@ -15,7 +15,7 @@ import { OidcTestProvider } from "./support/oidc-test-provider.js";
 import { refreshCookieOf, serverPerSuite } from "./support/server-fixture.js";
 import { findSetCookie } from "./support/set-cookie.js";
 import { STORES } from "./support/stores.js";
-import { signUpUser } from "./support/test-server.js";
+import { signUpUser, startTestServer } from "./support/test-server.js";
 import { claimsOf } from "./support/token-claims.js";
 
 let accounts = 0;
@@ -149,6 +149,19 @@ describe.each(STORES)("Sign in with an OpenID Connect provider on $name", (kind)
     expect(errorOf(await fixture.server.client().request(UNLINK_IDENTITY, { provider: "test" }))).toMatchObject({
       code: "UNAUTHENTICATED",
     });
+  });
+
+  it("makes no new account when ALLOW_SIGNUP=false, while a linked identity still signs in", async () => {
+    const linked = newAccount();
+    await signInWithProvider(fixture.server.client(), provider, linked.sub);
+    const closed = await startTestServer({ databaseUrl: fixture.store.url, env: { ...env, ALLOW_SIGNUP: "false" } });
+    try {
+      const stranger = newAccount();
+      expect(errorOf(await signInWithProvider(closed.client(), provider, stranger.sub))).toMatchObject({ code: "FORBIDDEN" });
+      expect((await signInWithProvider(closed.client(), provider, linked.sub)).body.errors).toBeUndefined();
+    } finally {
+      await closed.stop();
+    }
   });
 
   it("accepts the callback's iss only when it names the provider (RFC 9207 mix-up defence)", async () => {

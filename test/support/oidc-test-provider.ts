@@ -39,6 +39,10 @@ export class OidcTestProvider {
   issuer = "";
   fault: TokenFault | undefined;
   tokenEndpoint: TokenEndpointMode = "normal";
+  /** Answers the next discovery request with a 503, as a provider in the middle of a deploy. */
+  discoveryDown = false;
+  /** How many times the discovery document was asked for. */
+  discoveries = 0;
   /** How many token requests reached the provider. */
   tokenRequests = 0;
   private readonly accounts = new Map<string, ProviderAccount>();
@@ -105,7 +109,10 @@ export class OidcTestProvider {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", this.issuer);
     if (url.pathname === "/.well-known/openid-configuration") {
-      json(res, 200, this.metadata());
+      this.discoveries += 1;
+      const down = this.discoveryDown;
+      this.discoveryDown = false;
+      json(res, down ? 503 : 200, down ? { error: "temporarily_unavailable" } : this.metadata());
       return;
     }
     if (url.pathname === "/jwks") {
