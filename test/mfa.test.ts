@@ -193,8 +193,12 @@ describe.each(STORES)("TOTP second factor on $name", (kind) => {
       client.request(CHANGE_PASSWORD, { input: { currentPassword: password, newPassword: "a brand new passphrase 2291", totpCode } });
     expect(errorOf(await change())).toMatchObject({ code: "BAD_USER_INPUT", field: "totpCode" });
     expect(errorOf(await change("123 456"))).toMatchObject({ code: "UNAUTHENTICATED", reason: "MFA_CODE_INVALID" });
+    const pending = await mfaTokenFor(device, username, password);
     const changed = await change(totpCode(secret, clock));
     expect(changed.body.errors).toBeUndefined();
+    // A login step opened with the old password cannot be completed after the change.
+    clock.advance(STEP_MS);
+    expect(errorOf(await verifyMfa(device, pending, totpCode(secret, clock))).reason).toBe("MFA_TOKEN_INVALID");
     // The new password still needs the second factor.
     expect(errorOf(await device.request(LOGIN, { input: { username, password: "a brand new passphrase 2291" } })).reason).toBe(
       "MFA_REQUIRED",

@@ -129,6 +129,7 @@ export class AuthService {
     const { currentPassword, newPassword } = input;
     const { user: current } = await this.proveOwner(viewer, currentPassword, input.totpCode, client, "change_password");
     const user = await this.users.setPassword(current, newPassword);
+    await this.challenges.endAllOf(user.id);
     await this.sessions.endAll(user.id, "password_changed", client, viewer.sessionId);
     await this.events.record({ type: "password_changed", userId: user.id, sessionId: viewer.sessionId, ...client });
     return this.issue(user, await this.sessions.reissue(user.id, viewer.sessionId, client));

@@ -45,6 +45,11 @@ export class MfaChallenges {
     return this.repository.countFailure(challenge.token_hash);
   }
 
+  /** Voids every pending login step of the account: they were opened with a password that is no longer its own. */
+  endAllOf(userId: string): Promise<void> {
+    return this.repository.deleteChallengesOf(userId);
+  }
+
   /** Uses the challenge up; false when a concurrent request already did. */
   consume(challenge: MfaChallengeRow): Promise<boolean> {
     return this.repository.consumeChallenge(challenge.token_hash, this.clock.now(), MAX_CODE_FAILURES);

@@ -140,6 +140,10 @@ export class MfaRepository {
     return Number(result.numDeletedRows) === 1;
   }
 
+  async deleteChallengesOf(userId: string): Promise<void> {
+    await this.db.deleteFrom("mfa_challenges").where("user_id", "=", userId).execute();
+  }
+
   /** Forgets challenges past their expiry (they are refused anyway); keeps the table small. */
   async deleteExpiredChallenges(now: number): Promise<void> {
     await this.db.deleteFrom("mfa_challenges").where("expires_at", "<=", now).execute();
