@@ -1,3 +1,5 @@
+import { findSetCookie } from "../support/set-cookie.js";
+
 /** The few GraphQL calls that prepare a run: a user, its access token, and its sessions. */
 
 export const PASSWORD = "correct horse battery staple";
@@ -22,12 +24,9 @@ async function authCall(endpoint: string, cookieName: string, query: string, inp
   if (!res.ok || payload === undefined) {
     throw new Error(`setup call failed with HTTP ${res.status}, code ${body.errors?.[0]?.extensions?.code ?? "none"}`);
   }
-  const cookie = res.headers
-    .getSetCookie()
-    .map((line) => line.split(";")[0] ?? "")
-    .find((pair) => pair.startsWith(`${cookieName}=`));
+  const cookie = findSetCookie(res.headers.getSetCookie(), cookieName);
   if (cookie === undefined) throw new Error(`setup call set no ${cookieName} cookie`);
-  return { accessToken: payload.accessToken, refreshCookie: cookie.slice(cookieName.length + 1) };
+  return { accessToken: payload.accessToken, refreshCookie: cookie.value };
 }
 
 export function signUp(endpoint: string, cookieName: string, username: string): Promise<AuthResult> {

@@ -4,6 +4,7 @@
  */
 import { text } from "node:stream/consumers";
 import autocannon from "autocannon";
+import { parseSetCookie } from "../support/set-cookie.js";
 
 export interface LoadSpec {
   readonly url: string;
@@ -40,10 +41,8 @@ function carryCookie(client: autocannon.Client, spec: LoadSpec, cookies: string[
   client.on("headers", (info: { headers: string[] }) => {
     for (let i = 0; i + 1 < info.headers.length; i += 2) {
       if (info.headers[i]?.toLowerCase() !== "set-cookie") continue;
-      const pair = (info.headers[i + 1] ?? "").split(";")[0] ?? "";
-      const eq = pair.indexOf("=");
-      if (pair.slice(0, eq) !== rotating.name) continue;
-      const value = pair.slice(eq + 1);
+      const { name, value } = parseSetCookie(info.headers[i + 1] ?? "");
+      if (name !== rotating.name) continue;
       if (value !== "" && value !== cookies[slot]) onRotate();
       cookies[slot] = value;
       // Rebuilds the request buffer now, before autocannon sends this connection's next request.

@@ -8,10 +8,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { arch, cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { type ScratchStore, scratchPostgres, scratchSqlite } from "../support/scratch-stores.js";
 import { login, PASSWORD, signUp } from "./bench-client.js";
-import { type BenchStore, DEFAULT_POSTGRES_URL, postgresStore, sqliteStore } from "./bench-store.js";
 import type { LoadResult, LoadSpec } from "./load.js";
 import { type ServerProcess, startServer } from "./server-process.js";
+
+const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 
 /** The development/test cookie name (`NODE_ENV=test` in server-process.ts). */
 const COOKIE_NAME = "refresh_token";
@@ -120,7 +122,7 @@ function printTable(rows: readonly { name: string; result: LoadResult }[]): void
 
 async function main(): Promise<void> {
   const options = readOptions();
-  let store: BenchStore | undefined;
+  let store: ScratchStore | undefined;
   let server: ServerProcess | undefined;
   const cleanup = async () => {
     loadProcess?.kill("SIGTERM");
@@ -131,7 +133,10 @@ async function main(): Promise<void> {
     void cleanup().finally(() => process.exit(130));
   });
   try {
-    store = options.store === "postgres" ? await postgresStore(process.env.TEST_DATABASE_URL ?? DEFAULT_POSTGRES_URL) : sqliteStore();
+    store =
+      options.store === "postgres"
+        ? await scratchPostgres(process.env.TEST_DATABASE_URL ?? DEFAULT_POSTGRES_URL, "bench")
+        : scratchSqlite("auth-bench");
     server = await startServer(store.url);
     const endpoint = `${server.url}/graphql`;
     const scenarios = await prepareScenarios(endpoint, options.connections);

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { spawnMain, stopMain } from "../test/support/main-process.js";
+import { spawnMain, stopMain } from "../support/main-process.js";
 
 /** The real server (`src/main.ts`) running in its own process, as `npm start` runs it. */
 export interface ServerProcess {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD, type GraphQLClient, LOGIN, LOGOUT, REFRESH, REVOKE_SESSION } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
 const USER_AGENT = "audit-test-agent/1.0";
 const NEW_PASSWORD = "a brand new passphrase for audit 77";

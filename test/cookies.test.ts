@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { isClearing, type SetCookie } from "../support/set-cookie.js";
 import { LOGOUT, REFRESH } from "./support/graphql-client.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
-import { isClearing, type SetCookie } from "./support/set-cookie.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser } from "./support/test-server.js";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD, errorOf, type GraphQLResponse, LOGIN, LOGOUT, ME, REFRESH, SIGN_UP } from "./support/graphql-client.js";
+import { craftJwt, hmacSigner } from "./support/jwt.js";
 import { refreshCookieOf, refreshWith, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { TEST_ACCESS_SECRET } from "./support/test-config.js";
@@ -21,13 +21,10 @@ function craftToken(overrides: { claims?: Record<string, unknown>; secret?: stri
     email: "someone@example.com",
     jti: randomUUID(),
   };
-  return jwt.sign(
+  return craftJwt(
+    { alg: "HS256", typ: overrides.typ ?? "at+jwt" },
     { ...claims, iat: now, exp: now + 600, iss: ISSUER, aud: AUDIENCE, ...overrides.claims },
-    overrides.secret ?? TEST_ACCESS_SECRET,
-    {
-      algorithm: "HS256",
-      header: { alg: "HS256", typ: overrides.typ ?? "at+jwt" },
-    },
+    hmacSigner(overrides.secret ?? TEST_ACCESS_SECRET),
   );
 }
 

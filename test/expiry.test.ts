@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { errorOf, type GraphQLClient, ME, REFRESH, SESSIONS } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { refreshCookieOf, refreshWith, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { isClearing } from "../support/set-cookie.js";
 import { errorOf, LOGOUT, ME, REFRESH } from "./support/graphql-client.js";
 import { ManualClock } from "./support/manual-clock.js";
-import { refreshCookieOf, refreshWith, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
-import { isClearing } from "./support/set-cookie.js";
+import { refreshCookieOf, refreshWith, type ServerFixture, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser } from "./support/test-server.js";
 
 const REUSE_GRACE_MS = 10_000;
 
 describe.each(STORES)("sign-up, refresh and logout flow on $name", (kind) => {
-  const clock = new ManualClock();
-  const fixture = serverPerSuite(kind, { clock, env: { REFRESH_REUSE_GRACE: "10s" } });
+  const env = { REFRESH_REUSE_GRACE: "10s" };
+  const fixture = serverPerSuite(kind, { env });
 
   it("signs up, reads me, and rotates the refresh cookie on refresh", async () => {
     const client = fixture.server.client();
@@ -32,21 +32,36 @@ describe.each(STORES)("sign-up, refresh and logout flow on $name", (kind) => {
     expect(meAgain.body.data?.me.username).toBe(username);
   });
 
-  it("gives a parent replayed within the grace window the same successor, not a new branch", async () => {
-    const client = fixture.server.client();
+  /** A server with its own clock, so no other test's time travel reaches the test that uses it. */
+  function timedServer() {
+    const clock = new ManualClock();
+    return { clock, fixture: serverPerSuite(kind, { clock, env }) };
+  }
+
+  /** A signed-up client whose refresh cookie has rotated once: the parent and its successor. */
+  async function rotatedOnce(on: ServerFixture): Promise<{ parent: string; successor: string }> {
+    const client = on.server.client();
     await signUpUser(client);
-    const parent = refreshCookieOf(fixture, client);
+    const parent = refreshCookieOf(on, client);
     const rotated = await client.request(REFRESH);
-    const successor = setRefreshCookie(fixture, rotated)?.value;
+    return { parent, successor: setRefreshCookie(on, rotated)?.value as string };
+  }
 
-    clock.advance(REUSE_GRACE_MS - 1_000);
-    const replayed = await refreshWith(fixture, parent);
-    expect(replayed.body.errors).toBeUndefined();
-    expect(setRefreshCookie(fixture, replayed)?.value).toBe(successor);
+  describe("a parent replayed within the grace window", () => {
+    const { clock, fixture } = timedServer();
 
-    // The successor is still the one live token: the replay did not fork the session.
-    const next = await refreshWith(fixture, successor as string);
-    expect(next.body.errors).toBeUndefined();
+    it("gets the same successor, not a new branch", async () => {
+      const { parent, successor } = await rotatedOnce(fixture);
+
+      clock.advance(REUSE_GRACE_MS - 1_000);
+      const replayed = await refreshWith(fixture, parent);
+      expect(replayed.body.errors).toBeUndefined();
+      expect(setRefreshCookie(fixture, replayed)?.value).toBe(successor);
+
+      // The successor is still the one live token: the replay did not fork the session.
+      const next = await refreshWith(fixture, successor);
+      expect(next.body.errors).toBeUndefined();
+    });
   });
 
   it("revokes the whole session when a grandparent is replayed, so even the newest token stops refreshing", async () => {
@@ -70,17 +85,17 @@ describe.each(STORES)("sign-up, refresh and logout flow on $name", (kind) => {
     expect(errorOf(me)).toMatchObject({ code: "UNAUTHENTICATED", reason: "SESSION_REVOKED" });
   });
 
-  it("treats a parent replayed after the grace window as theft and ends the session for the owner too", async () => {
-    const client = fixture.server.client();
-    await signUpUser(client);
-    const parent = refreshCookieOf(fixture, client);
-    await client.request(REFRESH);
-    const successor = refreshCookieOf(fixture, client);
+  describe("a parent replayed after the grace window", () => {
+    const { clock, fixture } = timedServer();
 
-    clock.advance(REUSE_GRACE_MS + 1);
-    const late = await refreshWith(fixture, parent);
-    expect(errorOf(late)).toMatchObject({ code: "UNAUTHENTICATED", reason: "REFRESH_REUSED" });
-    expect(errorOf(await refreshWith(fixture, successor))).toMatchObject({ code: "UNAUTHENTICATED", reason: "REFRESH_INVALID" });
+    it("is theft and ends the session for the owner too", async () => {
+      const { parent, successor } = await rotatedOnce(fixture);
+
+      clock.advance(REUSE_GRACE_MS + 1);
+      const late = await refreshWith(fixture, parent);
+      expect(errorOf(late)).toMatchObject({ code: "UNAUTHENTICATED", reason: "REFRESH_REUSED" });
+      expect(errorOf(await refreshWith(fixture, successor))).toMatchObject({ code: "UNAUTHENTICATED", reason: "REFRESH_INVALID" });
+    });
   });
 
   it("logout clears the cookie under the same name and path and ends the session", async () => {

@@ -8,14 +8,14 @@ import { createSigningKeys } from "../src/auth/signing-keys.js";
 import { ConfigError } from "../src/config.js";
 import { meWith } from "./support/access-token-checks.js";
 import { errorOf } from "./support/graphql-client.js";
+import { claimsOf, partsOf } from "./support/jwt.js";
 import { newKeyPair, privatePem, publicPem } from "./support/key-pairs.js";
 import { restartingServerPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { testConfig } from "./support/test-config.js";
 import { signUpUser, type TestServer } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
-const headerOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[0] as string, "base64url").toString("utf8"));
+const headerOf = (token: string) => partsOf(token).header;
 
 const KEYS = {
   es256a: newKeyPair("ES256"),

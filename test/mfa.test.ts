@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD, errorOf, LOGIN, ME, REFRESH } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import { ManualClock } from "./support/manual-clock.js";
 import {
   BEGIN_TOTP,
@@ -16,7 +17,6 @@ import {
 import { serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
 describe.each(STORES)("TOTP second factor on $name", (kind) => {
   const clock = new ManualClock();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findSetCookie } from "../support/set-cookie.js";
 import { errorOf, LOGIN, ME, REFRESH, SESSIONS } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import {
   authorizeAt,
   completeOidc,
@@ -13,10 +15,8 @@ import {
 } from "./support/oidc-flow.js";
 import { OidcTestProvider } from "./support/oidc-test-provider.js";
 import { refreshCookieOf, serverPerSuite } from "./support/server-fixture.js";
-import { findSetCookie } from "./support/set-cookie.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser, startTestServer } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
 let accounts = 0;
 

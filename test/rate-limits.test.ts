@@ -24,7 +24,7 @@ function expectInvalid(response: GraphQLResponse) {
 }
 
 /** The operation was refused as a whole: RATE_LIMITED, HTTP 429 and a Retry-After in seconds. */
-function expectRefused(response: GraphQLResponse): number {
+function expectRateLimited(response: GraphQLResponse): number {
   expect(errorOf(response).code).toBe("RATE_LIMITED");
   const retryAfter = response.body.errors?.[0]?.extensions?.retryAfter as number;
   expect(Number.isInteger(retryAfter) && retryAfter >= 1).toBe(true);
@@ -70,7 +70,7 @@ for (const backend of BACKENDS) {
       const client = server.client();
       const { username, password } = await signUpUser(client);
       for (let i = 0; i < MAX_FAILURES; i++) expectInvalid(await login(client, username, WRONG));
-      const retryAfter = expectRefused(await login(client, username, password));
+      const retryAfter = expectRateLimited(await login(client, username, password));
       expect(retryAfter).toBeLessThanOrEqual(2);
 
       await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
@@ -92,14 +92,14 @@ for (const backend of BACKENDS) {
       expect((await login(client, username, password)).body.errors).toBeUndefined();
       // Without the reset, the second of these would already be refused.
       for (let i = 0; i < MAX_FAILURES; i++) expectInvalid(await login(client, username, WRONG));
-      expectRefused(await login(client, username, WRONG));
+      expectRateLimited(await login(client, username, WRONG));
     });
 
     it("limits unknown usernames exactly as known ones, so the limit reveals no accounts", async () => {
       const client = server.client();
       const username = unknownName();
       for (let i = 0; i < MAX_FAILURES; i++) expectInvalid(await login(client, username, WRONG));
-      expectRefused(await login(client, username, WRONG));
+      expectRateLimited(await login(client, username, WRONG));
     });
 
     it("counts an identifier under any letter case as one, so case variants do not multiply attempts", async () => {
@@ -113,9 +113,9 @@ for (const backend of BACKENDS) {
         username,
       ];
       for (const spelling of spellings) expectInvalid(await login(client, spelling, WRONG));
-      expectRefused(await login(client, username.toUpperCase(), WRONG));
+      expectRateLimited(await login(client, username.toUpperCase(), WRONG));
       for (let i = 0; i < MAX_FAILURES; i++) expectInvalid(await login(client, i % 2 ? email : email.toUpperCase(), WRONG));
-      expectRefused(await login(client, email, WRONG));
+      expectRateLimited(await login(client, email, WRONG));
     });
 
     it("lets no aliased login run past a failure, so one operation of many aliases is at most one guess", async () => {
@@ -131,8 +131,8 @@ for (const backend of BACKENDS) {
         // A mutation's fields run one after another and a failed non-null field ends the rest.
         expect((batched.body.errors ?? []).map((e) => e.extensions?.reason)).toEqual(["INVALID_CREDENTIALS"]);
       }
-      expectRefused(await client.request(operation, { username, password: WRONG }));
-      expectRefused(await login(client, username, password));
+      expectRateLimited(await client.request(operation, { username, password: WRONG }));
+      expectRateLimited(await login(client, username, password));
     });
 
     it("consumes the limit once per alias, so aliases in one operation cannot multiply sign-ups", async () => {
@@ -155,14 +155,14 @@ for (const backend of BACKENDS) {
       const username = unknownName();
       for (let i = 0; i < MAX_FAILURES; i++)
         expectInvalid(await login(client, username, WRONG, { "x-forwarded-for": `198.51.100.${i + 1}` }));
-      expectRefused(await login(client, username, WRONG, { "x-forwarded-for": "198.51.100.200" }));
+      expectRateLimited(await login(client, username, WRONG, { "x-forwarded-for": "198.51.100.200" }));
     });
 
     it("limits failed logins per IP per day across many usernames", async () => {
       const perIp = await start({ LOGIN_MAX_FAILURES_PER_IP_PER_DAY: "3" });
       const client = perIp.client();
       for (let i = 0; i < 3; i++) expectInvalid(await login(client, unknownName(), WRONG));
-      expectRefused(await login(client, unknownName(), WRONG));
+      expectRateLimited(await login(client, unknownName(), WRONG));
     });
 
     it("limits signUp per IP", async () => {
@@ -173,7 +173,7 @@ for (const backend of BACKENDS) {
       const third = await perIp
         .client()
         .request(SIGN_UP, { input: { username: name, email: `${name}@example.com`, password: "a fine long passphrase" } });
-      expectRefused(third);
+      expectRateLimited(third);
     });
 
     it("limits refreshToken per IP", async () => {
@@ -181,7 +181,7 @@ for (const backend of BACKENDS) {
       const client = perIp.client();
       await signUpUser(client);
       for (let i = 0; i < 3; i++) expect((await client.request(REFRESH)).body.errors).toBeUndefined();
-      expectRefused(await client.request(REFRESH));
+      expectRateLimited(await client.request(REFRESH));
     });
 
     describe("behind a trusted proxy (TRUST_PROXY=1)", () => {
@@ -195,7 +195,7 @@ for (const backend of BACKENDS) {
         const username = unknownName();
         const from = (ip: string) => ({ "x-forwarded-for": ip });
         for (let i = 0; i < MAX_FAILURES; i++) expectInvalid(await login(client, username, WRONG, from("198.51.100.7")));
-        expectRefused(await login(client, username, WRONG, from("198.51.100.7")));
+        expectRateLimited(await login(client, username, WRONG, from("198.51.100.7")));
         expectInvalid(await login(client, username, WRONG, from("198.51.100.8")));
       });
 
@@ -204,7 +204,7 @@ for (const backend of BACKENDS) {
         const username = unknownName();
         for (let i = 0; i < MAX_FAILURES; i++)
           expectInvalid(await login(client, username, WRONG, { "x-forwarded-for": `2001:db8:7:7::${i + 1}` }));
-        expectRefused(await login(client, username, WRONG, { "x-forwarded-for": "2001:db8:7:7:ffff::1" }));
+        expectRateLimited(await login(client, username, WRONG, { "x-forwarded-for": "2001:db8:7:7:ffff::1" }));
         expectInvalid(await login(client, username, WRONG, { "x-forwarded-for": "2001:db8:7:8::1" }));
       });
     });
@@ -219,8 +219,8 @@ describe.skipIf(!TEST_REDIS_URL)("brute-force limits shared through Redis (needs
     const b = await start({}, true);
     const username = unknownName();
     for (let i = 0; i < MAX_FAILURES; i++) expectInvalid(await login((i % 2 === 0 ? a : b).client(), username, WRONG));
-    expectRefused(await login(a.client(), username, WRONG));
-    expectRefused(await login(b.client(), username, WRONG));
+    expectRateLimited(await login(a.client(), username, WRONG));
+    expectRateLimited(await login(b.client(), username, WRONG));
 
     const redis = new Redis(TEST_REDIS_URL as string, { lazyConnect: true });
     await redis.connect();
@@ -255,7 +255,7 @@ describe("brute-force limits while Redis is unreachable", () => {
       expect(failed.status).toBe(200);
       expectInvalid(failed);
     }
-    expectRefused(await login(client, username, password));
+    expectRateLimited(await login(client, username, password));
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
   });

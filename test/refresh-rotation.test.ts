@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GENERIC_MESSAGE } from "../src/graphql/error-formatter.js";
+import { isClearing } from "../support/set-cookie.js";
 import { errorOf, type GraphQLResponse, SESSIONS } from "./support/graphql-client.js";
 import { refreshCookieOf, refreshWith, type ServerFixture, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
-import { isClearing } from "./support/set-cookie.js";
 import { execSql } from "./support/store-sql.js";
 import { POSTGRES, STORES, type TestStore } from "./support/stores.js";
 import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";

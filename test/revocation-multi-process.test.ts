@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploymentNamespace } from "../src/store/deployment-namespace.js";
 import { type ClientSource, expectAccepted, meWith } from "./support/access-token-checks.js";
 import { errorOf, LOGOUT, LOGOUT_ALL } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import { type ServerProcess, spawnServer } from "./support/server-process.js";
 import { execSql } from "./support/store-sql.js";
 import { POSTGRES, SQLITE, type StoreKind, TEST_DATABASE_URL, TEST_REDIS_URL, type TestStore } from "./support/stores.js";
 import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
 /**
  * The contract allows a second for a revocation to reach every instance. Tests poll for it, with a

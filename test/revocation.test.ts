@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { expectAccepted, meWith } from "./support/access-token-checks.js";
 import { CHANGE_PASSWORD, errorOf, type GraphQLClient, LOGOUT, LOGOUT_ALL, REFRESH, REVOKE_SESSION } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import { refreshCookieOf, refreshWith, serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { logInUser, signUpUser } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
 /** Each test reads `me` with the access token it kept; ending the session must refuse it at once. */
 describe.each(STORES)("ending a session refuses its access tokens at once on $name", (kind) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { isClearing } from "../support/set-cookie.js";
 import {
   CHANGE_PASSWORD,
   errorOf,
@@ -12,12 +13,11 @@ import {
   REVOKE_SESSION,
   SESSIONS,
 } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { refreshCookieOf, refreshWith, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
-import { isClearing } from "./support/set-cookie.js";
 import { STORES } from "./support/stores.js";
 import { logInUser, signUpUser } from "./support/test-server.js";
-import { claimsOf } from "./support/token-claims.js";
 
 const sidOf = (client: GraphQLClient) => claimsOf(client.accessToken as string).sid as string;
 

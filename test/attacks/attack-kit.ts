@@ -1,13 +1,14 @@
-import { createHmac, createSign, type KeyObject, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { beforeAll, expect } from "vitest";
 import { type GraphQLClient, type GraphQLResponse, ME, REFRESH } from "../support/graphql-client.js";
+import { partsOf } from "../support/jwt.js";
 import { type ServerFixture, serverPerSuite } from "../support/server-fixture.js";
 import type { StoreKind } from "../support/stores.js";
 import { signUpUser, type TestServer, type TestServerOptions } from "../support/test-server.js";
 
 /**
- * Tools for the attack suite: tokens crafted byte by byte (so each attack is exactly the one
- * named, with no library normalising it away), and the checks every refused attack must pass.
+ * Tools for the attack suite: claims and victims for tokens crafted byte by byte (the crafting
+ * itself is test/support/jwt.ts), and the checks every refused attack must pass.
  */
 
 export const ISSUER = "https://auth.attack.test";
@@ -17,33 +18,6 @@ export const AUDIENCE = "attack-test-api";
  * traces, no introspection, no development origins), and a known issuer and audience.
  */
 export const ATTACK_ENV = { NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE } as const;
-
-export const b64url = (value: string | Buffer): string => Buffer.from(value).toString("base64url");
-export const segment = (value: unknown): string => b64url(JSON.stringify(value));
-
-export type Signer = (signingInput: string) => Buffer;
-
-export const hmacSigner =
-  (secret: string | Buffer): Signer =>
-  (input) =>
-    createHmac("sha256", secret).update(input).digest();
-
-export const rsaSigner =
-  (privateKey: KeyObject): Signer =>
-  (input) =>
-    createSign("sha256").update(input).sign(privateKey);
-
-/** JWS ES256 signatures are r || s, 64 bytes (RFC 7518 §3.4), not DER. */
-export const ecSigner =
-  (privateKey: KeyObject): Signer =>
-  (input) =>
-    createSign("sha256").update(input).sign({ key: privateKey, dsaEncoding: "ieee-p1363" });
-
-/** header.payload.signature from the given parts; `sign` undefined leaves the signature empty. */
-export function craftJwt(header: Record<string, unknown>, payload: Record<string, unknown>, sign?: Signer): string {
-  const input = `${segment(header)}.${segment(payload)}`;
-  return `${input}.${sign ? b64url(sign(input)) : ""}`;
-}
 
 /** Claims shaped like the API's own, for the given user and session. */
 export function claimsFor(victim: { sub: string; sid: string }, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -60,16 +34,6 @@ export function claimsFor(victim: { sub: string; sid: string }, overrides: Recor
     aud: AUDIENCE,
     jti: randomUUID(),
     ...overrides,
-  };
-}
-
-/** The decoded parts of a real token the server issued. */
-export function partsOf(token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signature: string } {
-  const [header = "", payload = "", signature = ""] = token.split(".");
-  return {
-    header: JSON.parse(Buffer.from(header, "base64url").toString("utf8")),
-    payload: JSON.parse(Buffer.from(payload, "base64url").toString("utf8")),
-    signature,
   };
 }
 

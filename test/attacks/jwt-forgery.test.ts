@@ -1,25 +1,13 @@
 import { type KeyObject, randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { meWith } from "../support/access-token-checks.js";
 import { errorOf, ME, USERS } from "../support/graphql-client.js";
+import { b64url, craftJwt, ecSigner, hmacSigner, partsOf, rsaSigner, segment } from "../support/jwt.js";
 import { newKeyPair, privatePem } from "../support/key-pairs.js";
 import { SQLITE, STORES } from "../support/stores.js";
 import { TEST_ACCESS_SECRET } from "../support/test-config.js";
 import type { TestServer } from "../support/test-server.js";
-import {
-  b64url,
-  claimsFor,
-  craftJwt,
-  ecSigner,
-  expectRefused,
-  expectRefusedOverHttp,
-  expectSessionIntact,
-  hmacSigner,
-  partsOf,
-  rsaSigner,
-  segment,
-  targetPerSuite,
-  type Victim,
-} from "./attack-kit.js";
+import { claimsFor, expectRefused, expectRefusedOverHttp, expectSessionIntact, targetPerSuite, type Victim } from "./attack-kit.js";
 
 /**
  * Forged, altered and out-of-date access tokens, crafted byte by byte, against a running server.
@@ -31,10 +19,6 @@ import {
 const rsa = newKeyPair("RS256");
 const ec = newKeyPair("ES256");
 const attackerEc = newKeyPair("ES256");
-
-async function meWith(server: TestServer, token: string) {
-  return server.client().request(ME, undefined, { headers: { authorization: `Bearer ${token}` } });
-}
 
 async function expectInvalid(server: TestServer, token: string, reason = "TOKEN_INVALID") {
   const response = await meWith(server, token);

@@ -1,4 +1,4 @@
-import { isClearing, parseSetCookie } from "./set-cookie.js";
+import { isClearing, parseSetCookie } from "../../support/set-cookie.js";
 
 /** One request a jar fetch sent: the GraphQL query text and the bearer token it carried. */
 export interface SentRequest {

@@ -1,3 +1,18 @@
+import { print } from "graphql";
+import {
+  ChangePasswordDocument,
+  LoginDocument,
+  LogoutAllDocument,
+  LogoutDocument,
+  MeDocument,
+  RefreshTokenDocument,
+  RevokeSessionDocument,
+  SessionsDocument,
+  SignUpDocument,
+  UsersDocument,
+} from "../../client/generated/operations.js";
+import { isClearing, parseSetCookie } from "../../support/set-cookie.js";
+
 /** A minimal GraphQL-over-HTTP client with a cookie jar, as a browser or curl would hold one. */
 export interface GraphQLResponse<T = any> {
   readonly status: number;
@@ -38,14 +53,9 @@ export class GraphQLClient {
   /** Reads a response, keeping its cookies in the jar. */
   async absorb<T>(res: Response): Promise<GraphQLResponse<T>> {
     const setCookies = res.headers.getSetCookie();
-    for (const line of setCookies) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = /max-age=0\b/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line);
-      if (expired || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
+    for (const cookie of setCookies.map(parseSetCookie)) {
+      if (isClearing(cookie) || cookie.value === "") this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
     }
     const text = await res.text();
     let body: GraphQLResponse<T>["body"];
@@ -62,18 +72,20 @@ export class GraphQLClient {
   }
 }
 
-export const AUTH_FIELDS = "accessToken tokenType expiresIn user { id username email roles createdAt }";
-
-export const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${AUTH_FIELDS} } }`;
-export const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`;
-export const REFRESH = `mutation { refreshToken { ${AUTH_FIELDS} } }`;
-export const LOGOUT = "mutation { logout }";
-export const LOGOUT_ALL = "mutation { logoutAll }";
-export const ME = "query { me { id username email roles createdAt } }";
-export const SESSIONS = "query { sessions { id createdAt lastUsedAt expiresAt userAgent ipAddress current } }";
-export const REVOKE_SESSION = "mutation Revoke($id: ID!) { revokeSession(id: $id) }";
-export const CHANGE_PASSWORD = `mutation Change($input: ChangePasswordInput!) { changePassword(input: $input) { ${AUTH_FIELDS} } }`;
-export const USERS = "query Users($limit: Int, $offset: Int) { users(limit: $limit, offset: $offset) { id username createdAt } }";
+/**
+ * The operations a frontend sends, printed from the typed documents codegen makes of
+ * client/operations (one source: the tests send exactly what the client package sends).
+ */
+export const SIGN_UP = print(SignUpDocument);
+export const LOGIN = print(LoginDocument);
+export const REFRESH = print(RefreshTokenDocument);
+export const LOGOUT = print(LogoutDocument);
+export const LOGOUT_ALL = print(LogoutAllDocument);
+export const ME = print(MeDocument);
+export const SESSIONS = print(SessionsDocument);
+export const REVOKE_SESSION = print(RevokeSessionDocument);
+export const CHANGE_PASSWORD = print(ChangePasswordDocument);
+export const USERS = print(UsersDocument);
 
 /** The first error's code and reason, for assertions. */
 export function errorOf(response: GraphQLResponse): { code?: string; reason?: string; field?: string } {

@@ -1,12 +1,14 @@
+import { print } from "graphql";
 import { Secret, TOTP } from "otpauth";
+import { VerifyMfaDocument } from "../../client/generated/operations.js";
 import type { Clock } from "../../src/clock.js";
-import { AUTH_FIELDS, type GraphQLClient, type GraphQLResponse, LOGIN } from "./graphql-client.js";
+import { type GraphQLClient, type GraphQLResponse, LOGIN } from "./graphql-client.js";
 
 export const BEGIN_TOTP = `mutation Begin($p: String!) { beginTotpEnrollment(currentPassword: $p) { secret otpauthUri qrCodeSvg } }`;
 export const CONFIRM_TOTP = "mutation Confirm($code: String!) { confirmTotpEnrollment(code: $code) }";
 export const DISABLE_TOTP = "mutation Disable($code: String!) { disableTotp(code: $code) }";
 export const REGENERATE_CODES = "mutation Regenerate($code: String!) { regenerateRecoveryCodes(code: $code) }";
-export const VERIFY_MFA = `mutation Verify($input: VerifyMfaInput!) { verifyMfa(input: $input) { ${AUTH_FIELDS} } }`;
+export const VERIFY_MFA = print(VerifyMfaDocument);
 export const MFA_ENABLED = "query { me { mfaEnabled } }";
 
 export const STEP_MS = 30_000;

@@ -1,12 +1,19 @@
-import { AUTH_FIELDS, type GraphQLClient, type GraphQLResponse } from "./graphql-client.js";
+import { print } from "graphql";
+import {
+  CompleteOidcLoginDocument,
+  LinkedIdentitiesDocument,
+  OidcProvidersDocument,
+  StartOidcLoginDocument,
+  UnlinkIdentityDocument,
+} from "../../client/generated/operations.js";
+import type { GraphQLClient, GraphQLResponse } from "./graphql-client.js";
 import { type OidcTestProvider, TEST_CLIENT } from "./oidc-test-provider.js";
 
-export const OIDC_PROVIDERS = "query { oidcProviders { id name } }";
-export const START_OIDC =
-  "mutation Start($provider: ID!, $redirectUri: String!) { startOidcLogin(provider: $provider, redirectUri: $redirectUri) { url } }";
-export const COMPLETE_OIDC = `mutation Complete($input: CompleteOidcLoginInput!) { completeOidcLogin(input: $input) { ${AUTH_FIELDS} } }`;
-export const LINKED_IDENTITIES = "query { linkedIdentities { provider email linkedAt } }";
-export const UNLINK_IDENTITY = "mutation Unlink($provider: ID!) { unlinkIdentity(provider: $provider) }";
+export const OIDC_PROVIDERS = print(OidcProvidersDocument);
+export const START_OIDC = print(StartOidcLoginDocument);
+export const COMPLETE_OIDC = print(CompleteOidcLoginDocument);
+export const LINKED_IDENTITIES = print(LinkedIdentitiesDocument);
+export const UNLINK_IDENTITY = print(UnlinkIdentityDocument);
 
 /** The callback page the test server allows; a browser is sent back to it with code, state and iss. */
 export const REDIRECT_URI = "http://localhost:3000/auth/callback";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
+import { findSetCookie, type SetCookie } from "../../support/set-cookie.js";
 import { type GraphQLClient, type GraphQLResponse, REFRESH } from "./graphql-client.js";
-import { findSetCookie, type SetCookie } from "./set-cookie.js";
 import type { StoreKind, TestStore } from "./stores.js";
 import { startTestServer, type TestServer, type TestServerOptions } from "./test-server.js";
 

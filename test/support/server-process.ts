@@ -1,6 +1,6 @@
 import { once } from "node:events";
+import { spawnMain, stopMain } from "../../support/main-process.js";
 import { GraphQLClient } from "./graphql-client.js";
-import { spawnMain, stopMain } from "./main-process.js";
 import { TEST_ENV } from "./test-config.js";
 
 const STARTUP_LIMIT_MS = 30_000;

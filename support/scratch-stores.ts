@@ -4,24 +4,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 
-/** The database a benchmark run owns: created empty, dropped at the end. */
-export interface BenchStore {
+/** A store made for one run and dropped after it: a fresh SQLite file, or a fresh PostgreSQL schema. */
+export interface ScratchStore {
   readonly name: "sqlite" | "postgres";
+  /** A DATABASE_URL pointing at this store. */
   readonly url: string;
   drop(): Promise<void>;
 }
 
-export const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
-
-/** A fresh SQLite file in a temporary folder. */
-export function sqliteStore(): BenchStore {
-  const dir = mkdtempSync(join(tmpdir(), "auth-bench-"));
+/** A SQLite file in a new temporary folder named `<prefix>-…`; dropping removes the folder. */
+export function scratchSqlite(prefix: string): ScratchStore {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   return { name: "sqlite", url: `sqlite:${join(dir, "auth.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A fresh schema in the given PostgreSQL database, so a run never touches existing tables. */
-export async function postgresStore(baseUrl: string): Promise<BenchStore> {
-  const schema = `bench_${randomBytes(6).toString("hex")}`;
+/**
+ * A new schema `<prefix>_<random>` in the database at `baseUrl`, reached through `search_path`, so
+ * parallel runs never touch each other's tables (or anything already there).
+ */
+export async function scratchPostgres(baseUrl: string, prefix: string): Promise<ScratchStore> {
+  const schema = `${prefix}_${randomBytes(6).toString("hex")}`;
   await withClient(baseUrl, (client) => client.query(`create schema ${schema}`));
   const url = new URL(baseUrl);
   url.searchParams.set("options", `-c search_path=${schema}`);
