@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { developmentSecrets } from "./dev-secrets.js";
 import { type Env, type ParsedEnv, parseEnv, parseOrigins, parseTrustProxy, SECONDS } from "./env-schema.js";
 import { type OidcSettings, parseOidcSettings } from "./oidc/oidc-settings.js";
@@ -73,6 +74,16 @@ export interface Config {
     /** Keys that seal TOTP secrets: the first seals, every one opens (rotation). */
     readonly encryptionKeys: readonly string[];
   };
+  readonly mail: {
+    /** Unset outside production: mail is written as .eml files under `dropDir` instead. */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly dropDir: string;
+    readonly passwordResetUrl: string;
+    readonly emailVerificationUrl: string;
+    readonly passwordResetTtlMs: number;
+    readonly emailVerificationTtlMs: number;
+  };
   readonly limits: {
     readonly loginFailuresPerUserIp: number;
     readonly loginBlockSeconds: number;
@@ -91,7 +102,7 @@ export class ConfigError extends Error {
 }
 
 export interface LoadOptions {
-  /** Where development secrets are kept; defaults to `./data`. */
+  /** Where development secrets (and, without SMTP_URL, mail files under `mail/`) are kept; defaults to `./data`. */
   readonly dataDir?: string;
   /** Receives the single warning line about generated development secrets. */
   readonly warn?: (line: string) => void;
@@ -266,6 +277,18 @@ function mfaSettings(e: ParsedEnv, refreshSecret: string): Config["mfa"] {
   return { issuer: e.MFA_ISSUER, encryptionKeys: [...new Set(keys)] };
 }
 
+function mailSettings(e: ParsedEnv, options: LoadOptions): Config["mail"] {
+  return {
+    smtpUrl: e.SMTP_URL,
+    from: e.MAIL_FROM,
+    dropDir: join(options.dataDir ?? "./data", "mail"),
+    passwordResetUrl: e.PASSWORD_RESET_URL,
+    emailVerificationUrl: e.EMAIL_VERIFICATION_URL,
+    passwordResetTtlMs: e.PASSWORD_RESET_TTL,
+    emailVerificationTtlMs: e.EMAIL_VERIFICATION_TTL,
+  };
+}
+
 function limitSettings(e: ParsedEnv): Config["limits"] {
   return {
     loginFailuresPerUserIp: e.LOGIN_MAX_FAILURES,
@@ -301,6 +324,10 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
   if (isProduction) {
     refuseUnsafeProductionSettings(e, problems);
     checkProductionSecrets(e, problems);
+    // Production must reach its users; writing their reset links to local files would lose them.
+    if (e.SMTP_URL === undefined) {
+      problems.push("SMTP_URL: missing; production sends mail over SMTP, e.g. smtp://user:pass@host:587 or smtps://user:pass@host:465");
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -328,6 +355,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     },
     cookie,
     mfa: mfaSettings(e, secrets.refresh),
+    mail: mailSettings(e, options),
     limits: limitSettings(e),
     oidc,
   };

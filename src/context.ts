@@ -1,4 +1,7 @@
 import type { Request, Response } from "express";
+import type { AccountDeletionService } from "./account/account-deletion-service.js";
+import type { EmailVerificationService } from "./account/email-verification-service.js";
+import type { PasswordResetService } from "./account/password-reset-service.js";
 import type { AccessTokens, Viewer } from "./auth/access-tokens.js";
 import type { AuthService } from "./auth/auth-service.js";
 import type { ClientInfo } from "./auth/client-info.js";
@@ -21,6 +24,9 @@ export interface Services {
   readonly sessions: SessionService;
   readonly oidc: OidcService;
   readonly mfa: MfaService;
+  readonly passwordReset: PasswordResetService;
+  readonly emailVerification: EmailVerificationService;
+  readonly accountDeletion: AccountDeletionService;
   readonly refreshCookie: RefreshCookie;
   readonly oidcStateCookie: OidcStateCookie;
   readonly origins: OriginPolicy;

@@ -34,6 +34,19 @@ const wholeNumber = (min: number, max: number) =>
 
 const text = (message: string, pattern: RegExp) => z.string().regex(pattern, { message });
 
+/** A page of the frontend that mail links point at; the token is added as the query parameter `token`. */
+const webUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "https:" || url.protocol === "http:") && url.hash === "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "accepts an http(s) URL without a #fragment, such as https://app.example.com/reset-password" },
+);
+
 /**
  * Every variable the configuration reads. A blank value counts as unset (see `withoutBlanks`), so
  * an empty line in `.env` or a compose file means "use the default".
@@ -93,6 +106,12 @@ const envSchema = z.object({
   ),
   MFA_ENCRYPTION_KEY: z.string().optional(),
   MFA_PREVIOUS_ENCRYPTION_KEYS: z.string().default(""),
+  SMTP_URL: text("accepts smtp://user:pass@host:587 or smtps://user:pass@host:465", /^smtps?:\/\/[^\s]+$/).optional(),
+  MAIL_FROM: text("accepts a sender such as Auth <no-reply@example.com>", /^[^\r\n]*@[^\r\n]+$/).default("Auth <no-reply@localhost>"),
+  PASSWORD_RESET_URL: webUrl.default("http://localhost:3000/reset-password"),
+  EMAIL_VERIFICATION_URL: webUrl.default("http://localhost:3000/verify-email"),
+  PASSWORD_RESET_TTL: duration(SECONDS).default(ms("30m")),
+  EMAIL_VERIFICATION_TTL: duration(SECONDS).default(ms("24h")),
 });
 
 /** The names of every variable the configuration reads; `.env.example` documents each. */

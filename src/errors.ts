@@ -23,6 +23,9 @@ export type InputFailureReason = "MFA_ALREADY_ENABLED";
 /** Why a `FORBIDDEN` happened, when the client can act on it. */
 export type ForbiddenReason = "ACCOUNT_EXISTS" | "LAST_SIGN_IN_METHOD";
 
+/** Why a mailed link's token was refused (`BAD_USER_INPUT` on `token`), so a frontend can say what to do next. */
+export type LinkFailureReason = "LINK_INVALID" | "LINK_EXPIRED" | "LINK_USED" | "EMAIL_TAKEN";
+
 /** The input fields a `BAD_USER_INPUT` can name. */
 export type InputField =
   | "username"
@@ -39,7 +42,9 @@ export type InputField =
   | "state"
   | "iss"
   | "totpCode"
-  | "mfaToken";
+  | "mfaToken"
+  | "token"
+  | "newEmail";
 
 const AUTH_MESSAGES: Record<AuthFailureReason, string> = {
   TOKEN_MISSING: "Authentication required",
@@ -62,6 +67,13 @@ const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
   LAST_SIGN_IN_METHOD: "This is the account's only way to sign in",
 };
 
+const LINK_MESSAGES: Record<LinkFailureReason, string> = {
+  LINK_INVALID: "This link is not valid; ask for a new one",
+  LINK_EXPIRED: "This link has expired; ask for a new one",
+  LINK_USED: "This link was already used or replaced by a newer one",
+  EMAIL_TAKEN: "That email address is now used by another account",
+};
+
 /**
  * Every refusal this API makes on purpose, raised by services, limits and policies, which know
  * nothing of GraphQL; the GraphQL edge (graphql/error-formatter.ts) turns it into the client's
@@ -73,7 +85,7 @@ export class AuthError extends Error {
    * With `UNAUTHENTICATED`, with a `FORBIDDEN` the client can act on, and with a `BAD_USER_INPUT`
    * the field alone does not explain.
    */
-  readonly reason?: AuthFailureReason | ForbiddenReason | InputFailureReason;
+  readonly reason?: AuthFailureReason | ForbiddenReason | InputFailureReason | LinkFailureReason;
   /** With `BAD_USER_INPUT`: which input was refused. */
   readonly field?: InputField;
   /** With `RATE_LIMITED`: whole seconds until a retry can succeed, at least 1. */
@@ -113,6 +125,10 @@ export class AuthError extends Error {
 
   static badInputBecause(reason: InputFailureReason, message: string): AuthError {
     return new AuthError("BAD_USER_INPUT", message, { reason });
+  }
+
+  static linkRefused(reason: LinkFailureReason): AuthError {
+    return new AuthError("BAD_USER_INPUT", LINK_MESSAGES[reason], { reason, field: "token" });
   }
 
   static rateLimited(retryAfterSeconds: number): AuthError {

@@ -1,9 +1,16 @@
 import { Redis } from "ioredis";
+import { AccountDeletionService } from "./account/account-deletion-service.js";
+import type { AccountDeps } from "./account/account-deps.js";
+import { AccountLinks } from "./account/account-links.js";
+import { EmailVerificationService } from "./account/email-verification-service.js";
+import { LinkRepository } from "./account/link-repository.js";
+import { PasswordResetService } from "./account/password-reset-service.js";
 import { AccessTokens } from "./auth/access-tokens.js";
 import { AuthService } from "./auth/auth-service.js";
 import { RefreshCookie } from "./auth/refresh-cookie.js";
 import { RefreshTokens } from "./auth/refresh-tokens.js";
 import { createRevocationBus } from "./auth/revocation-bus-factory.js";
+import { SealedBox } from "./auth/sealed-box.js";
 import { SessionRepository } from "./auth/session-repository.js";
 import { SessionRevocations } from "./auth/session-revocations.js";
 import { SessionService } from "./auth/session-service.js";
@@ -17,6 +24,10 @@ import { redisRetryDelay } from "./faults/redis-retry.js";
 import { OriginPolicy } from "./http/origin-policy.js";
 import { createRateLimits } from "./limits/flexible-rate-limits.js";
 import type { Logger } from "./logger.js";
+import { MailOutbox } from "./mail/mail-outbox.js";
+import { createMailTransport } from "./mail/mail-transport.js";
+import { MailWorker } from "./mail/mail-worker.js";
+import { OutboxRepository } from "./mail/outbox-repository.js";
 import { MfaChallenges } from "./mfa/mfa-challenges.js";
 import { MfaRepository } from "./mfa/mfa-repository.js";
 import { MfaService } from "./mfa/mfa-service.js";
@@ -43,7 +54,7 @@ export interface Runtime {
   readonly keys: SigningKeys;
   /** Throws when the store, or Redis when configured, does not answer. */
   checkReady(): Promise<void>;
-  /** Closes revocations, Redis and the store, in that order. */
+  /** Closes the mail worker, revocations, Redis and the store, in that order. */
   close(): Promise<void>;
 }
 
@@ -81,13 +92,45 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
   const sessions = new SessionService(sessionRepository, refreshTokens, revocations, events, config.refresh, clock);
   const hasher = deps.hasher ?? createPasswordHasher();
   await hasher.warmUp();
-  const users = new UserService(new UserRepository(store.db), hasher, clock, config.passwordMinLength);
+  const userRepository = new UserRepository(store.db);
+  const users = new UserService(userRepository, hasher, clock, config.passwordMinLength);
   const limits = createRateLimits(config.limits, redis, `auth:${namespace}`);
   const mfaRepository = new MfaRepository(store.db);
   const keyRing = new SecretKeyRing(config.mfa.encryptionKeys);
   const mfa = new MfaService(mfaRepository, new Totp(config.mfa.issuer), keyRing, events, clock, logger);
   const challenges = new MfaChallenges(mfaRepository, clock);
-  const auth = new AuthService(users, sessions, accessTokens, limits, events, mfa, challenges, config.allowSignup);
+  const outboxRepository = new OutboxRepository(store.db);
+  const outbox = new MailOutbox(store.db, outboxRepository, new SealedBox(config.refresh.secret, "mail-outbox"), clock);
+  const mailWorker = new MailWorker(outbox, outboxRepository, createMailTransport(config.mail, logger), clock, logger, store.outage);
+  mailWorker.start();
+  const links = new AccountLinks(store.db, new LinkRepository(store.db), outbox, clock);
+  const account: AccountDeps = {
+    db: store.db,
+    links,
+    users,
+    userRows: userRepository,
+    sessions,
+    limits,
+    events,
+    outbox,
+    settings: config.mail,
+    clock,
+  };
+  const passwordReset = new PasswordResetService(account);
+  const emailVerification = new EmailVerificationService(account);
+  const accountDeletion = new AccountDeletionService(account);
+  const auth = new AuthService(
+    users,
+    sessions,
+    accessTokens,
+    limits,
+    events,
+    mfa,
+    challenges,
+    outbox,
+    emailVerification,
+    config.allowSignup,
+  );
   const oidc = new OidcService(
     config.oidc,
     new OidcProtocol(config.oidc, logger),
@@ -106,6 +149,9 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
     sessions,
     oidc,
     mfa,
+    passwordReset,
+    emailVerification,
+    accountDeletion,
     refreshCookie: new RefreshCookie(config.cookie),
     oidcStateCookie: new OidcStateCookie(config.cookie),
     origins: new OriginPolicy(config),
@@ -123,6 +169,7 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
       if (redis && (await redis.ping()) !== "PONG") throw new Error("redis did not answer");
     },
     async close() {
+      await mailWorker.stop();
       await revocations.close();
       redis?.disconnect();
       await store.close();

@@ -6,6 +6,7 @@ import { CHROMIUM_PATH, HAS_CHROMIUM, launchChromium, loopbackContext } from "./
 import { LOGOUT, REFRESH, SIGN_UP } from "./support/graphql-client.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { SQLITE } from "./support/stores.js";
+import { PRODUCTION_ENV } from "./support/test-config.js";
 
 /** What a page's own fetch got back: the GraphQL body, or the reason the browser gave none. */
 type GraphQLBody = { data?: any; errors?: { extensions?: Record<string, any> }[] };
@@ -127,7 +128,7 @@ describe.skipIf(!HAS_CHROMIUM)(`refresh cookie in a real browser (needs ${CHROMI
   describe("another origin, production settings", () => {
     // Production: only CORS_ORIGINS may call with credentials (development also allows any local
     // origin, which would let the page below in).
-    const fixture = serverPerSuite(SQLITE, { env: { NODE_ENV: "production", CORS_ORIGINS: "https://app.example.com" } });
+    const fixture = serverPerSuite(SQLITE, { env: { ...PRODUCTION_ENV, CORS_ORIGINS: "https://app.example.com" } });
     let other: Server;
     let otherUrl: string;
     beforeAll(async () => {

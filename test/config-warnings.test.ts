@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { browserWarnings, unknownVariableWarnings } from "../src/config-warnings.js";
 import { isCrossSite } from "../src/http/same-site.js";
-import { TEST_ENV, testConfig } from "./support/test-config.js";
+import { PRODUCTION_ENV, TEST_ENV, testConfig } from "./support/test-config.js";
 
 /** What a shell, a container runtime, npm, CI and the test tools typically set beside our settings. */
 const ORDINARY_ENVIRONMENT = Object.fromEntries(
@@ -42,7 +42,7 @@ describe("unknown environment variables close to a setting", () => {
 
 describe("browser settings that load but will not work", () => {
   it("warns in production when CORS_ORIGINS is empty, since no browser can refresh", () => {
-    const production = { NODE_ENV: "production", DATABASE_URL: "sqlite::memory:" };
+    const production = { ...PRODUCTION_ENV, DATABASE_URL: "sqlite::memory:" };
     expect(browserWarnings(testConfig(production))).toEqual([expect.stringMatching(/^CORS_ORIGINS is empty: .*browsers cannot refresh/)]);
     expect(browserWarnings(testConfig({ ...production, CORS_ORIGINS: "https://app.example.com" }))).toEqual([]);
   });

@@ -9,7 +9,12 @@ const STRONG_ACCESS = "a-strong-access-secret-of-more-than-32-bytes-0001";
 const STRONG_REFRESH = "a-strong-refresh-secret-of-more-than-32-bytes-0002";
 const SECRETS = { ACCESS_TOKEN_SECRET: STRONG_ACCESS, REFRESH_TOKEN_SECRET: STRONG_REFRESH };
 /** Production with the settings it refuses to default (attacks/unsafe-deployment.test.ts covers those). */
-const PRODUCTION = { NODE_ENV: "production", JWT_ISSUER: "https://auth.example.com", DATABASE_URL: "postgres://db/auth" };
+const PRODUCTION = {
+  NODE_ENV: "production",
+  JWT_ISSUER: "https://auth.example.com",
+  DATABASE_URL: "postgres://db/auth",
+  SMTP_URL: "smtp://mail.example.test:587",
+};
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "auth-config-test-"));
 
@@ -57,6 +62,11 @@ describe("bad values stop the start with one line naming the variable and what i
     ["COOKIE_SAMESITE", "sometimes"],
     ["COOKIE_SECURE", "on"],
     ["COOKIE_DOMAIN", "bad domain"],
+    ["SMTP_URL", "mail.example.com:587"],
+    ["MAIL_FROM", "nobody"],
+    ["PASSWORD_RESET_URL", "javascript:alert(1)"],
+    ["EMAIL_VERIFICATION_URL", "https://app.example.com/verify#token"],
+    ["PASSWORD_RESET_TTL", "soon"],
     ["REFRESH_COOKIE_NAME", "refresh;token"],
     ["CORS_ORIGINS", "app.example.com"],
     ["CORS_ORIGINS", "https://app.example.com/login"],
@@ -201,6 +211,10 @@ describe("production refuses missing, short or example secrets, one line per pro
     expect(warnings).toEqual([]);
   });
 
+  it("refuses to start without SMTP_URL, in one line naming it, since reset links must reach their users", () => {
+    expect(problemsOf({ ...SECRETS, ...PRODUCTION, SMTP_URL: undefined })).toEqual([expect.stringMatching(/^SMTP_URL: missing; /)]);
+  });
+
   it("starts with strong secrets and writes nothing to the data folder", () => {
     const dataDir = join(tempDir(), "data");
     const { config, warnings } = load({ ...production, ...SECRETS }, dataDir);
@@ -316,7 +330,7 @@ describe(".env.example documents every setting", () => {
 
   it("shows exactly the EXAMPLE_SECRETS values, which production then refuses", () => {
     for (const [name, value] of Object.entries(EXAMPLE_SECRETS)) expect(active[name]).toBe(value);
-    const problems = problemsOf({ ...active, NODE_ENV: "production" });
+    const problems = problemsOf({ ...active, NODE_ENV: "production", SMTP_URL: "smtp://mail.example.test:587" });
     expect(problems).toEqual([
       expect.stringMatching(/^ACCESS_TOKEN_SECRET: still the example value/),
       expect.stringMatching(/^REFRESH_TOKEN_SECRET: still the example value/),
@@ -325,7 +339,8 @@ describe(".env.example documents every setting", () => {
 
   it("shows the real defaults: its values load to the same configuration as an empty environment", () => {
     const { ACCESS_TOKEN_SECRET: _a, REFRESH_TOKEN_SECRET: _r, ...withoutSecrets } = active;
-    expect(load({ ...withoutSecrets, ...SECRETS }).config).toEqual(load(SECRETS).config);
+    const dataDir = tempDir();
+    expect(load({ ...withoutSecrets, ...SECRETS }, dataDir).config).toEqual(load(SECRETS, dataDir).config);
   });
 });
 

@@ -4,6 +4,7 @@ import { LOGOUT, REFRESH } from "./support/graphql-client.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
+import { PRODUCTION_ENV } from "./support/test-config.js";
 import { signUpUser } from "./support/test-server.js";
 
 const MINUTE = 60_000;
@@ -29,7 +30,7 @@ const CASES: readonly CookieCase[] = [
     secure: false,
   },
   // Production is started with strong secrets (the test ones are over 32 bytes).
-  { title: "production defaults", env: { NODE_ENV: "production" }, name: "__Host-refresh_token", path: "/", sameSite: "Lax", secure: true },
+  { title: "production defaults", env: PRODUCTION_ENV, name: "__Host-refresh_token", path: "/", sameSite: "Lax", secure: true },
   {
     title: "COOKIE_SAMESITE=None, which forces Secure",
     env: { NODE_ENV: "development", COOKIE_SAMESITE: "None" },

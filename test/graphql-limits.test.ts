@@ -4,6 +4,7 @@ import { MAX_ALIASES, MAX_DEPTH, MAX_TOKENS } from "../src/graphql/graphql-limit
 import { expectRefusedOverHttp, postRaw, storeCounts } from "./attacks/attack-kit.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
+import { PRODUCTION_ENV } from "./support/test-config.js";
 import type { TestServer } from "./support/test-server.js";
 
 const SIGN_UP_INPUT = '{username: "limits_user", email: "limits_user@example.com", password: "a long enough password 99"}';
@@ -108,7 +109,7 @@ describe.each(STORES)("GraphQL limits with introspection on, on $name (OWASP ASV
 });
 
 describe.each(STORES)("GraphQL schema exposure in production on $name (OWASP ASVS 4.3.2)", (kind) => {
-  const fixture = serverPerSuite(kind, { env: { NODE_ENV: "production" } });
+  const fixture = serverPerSuite(kind, { env: PRODUCTION_ENV });
 
   it("refuses introspection, __schema and __type alike", async () => {
     for (const query of [getIntrospectionQuery(), "{ __schema { types { name } } }", '{ __type(name: "User") { name } }']) {
@@ -136,7 +137,7 @@ describe.each(STORES)("GraphQL schema exposure in production on $name (OWASP ASV
 });
 
 describe.each(STORES)("ENABLE_INTROSPECTION=true in production on $name", (kind) => {
-  const fixture = serverPerSuite(kind, { env: { NODE_ENV: "production", ENABLE_INTROSPECTION: "true" } });
+  const fixture = serverPerSuite(kind, { env: { ...PRODUCTION_ENV, ENABLE_INTROSPECTION: "true" } });
 
   it("re-enables introspection, still exempt from the depth limit", async () => {
     const body = await expectExecuted(fixture.server, getIntrospectionQuery());

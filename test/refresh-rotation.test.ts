@@ -5,6 +5,7 @@ import { errorOf, type GraphQLResponse, SESSIONS } from "./support/graphql-clien
 import { refreshCookieOf, refreshWith, type ServerFixture, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { execSql } from "./support/store-sql.js";
 import { POSTGRES, STORES, type TestStore } from "./support/stores.js";
+import { PRODUCTION_ENV } from "./support/test-config.js";
 import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";
 
 const PARALLEL = 20;
@@ -53,7 +54,7 @@ describe.each(STORES)("refresh rotation under concurrency on $name", (kind) => {
 
 describe.each(STORES)("a refresh whose store write fails on $name", (kind) => {
   // Production, so the response shows what a deployment would: a generic message.
-  const fixture = serverPerSuite(kind, { env: { NODE_ENV: "production" } });
+  const fixture = serverPerSuite(kind, { env: PRODUCTION_ENV });
 
   it("answers INTERNAL_SERVER_ERROR with a generic message and consumes nothing: the same token refreshes afterwards", async () => {
     const client = fixture.server.client();

@@ -149,7 +149,12 @@ describe("a start with settings that load but look wrong", () => {
 
 describe("a start that must be refused exits 1 with one line per problem", () => {
   // Set, so that only the secrets are missing; their own refusals are in attacks/unsafe-deployment.
-  const production = { NODE_ENV: "production", JWT_ISSUER: "https://auth.example.com", DATABASE_URL: "sqlite:./data/auth.db" };
+  const production = {
+    NODE_ENV: "production",
+    JWT_ISSUER: "https://auth.example.com",
+    DATABASE_URL: "sqlite:./data/auth.db",
+    SMTP_URL: "smtp://mail.example.test:587",
+  };
 
   /** A folder holding a valid pair of development secrets, which production must never use. */
   function dirWithDevSecrets(): string {

@@ -31,6 +31,8 @@ export interface TokenSubject {
   readonly roles: readonly Role[];
   readonly username: string;
   readonly email: string;
+  /** Whether a mailed link (or an operator) proved the address, as the `email_verified` claim. */
+  readonly emailVerified: boolean;
   /** The OpenID provider the session signed in through. */
   readonly idp?: string;
   /** RFC 8176 authentication method references, from the provider's ID token. */
@@ -74,6 +76,8 @@ export class AccessTokens {
         email: subject.email,
         ...(subject.idp ? { idp: subject.idp } : {}),
         ...(subject.amr && subject.amr.length > 0 ? { amr: subject.amr } : {}),
+        // OIDC Core §5.1: as it stood when the token was made; a refresh brings the new value.
+        email_verified: subject.emailVerified,
         iat: now,
         exp,
         iss: this.settings.issuer,

@@ -1,6 +1,9 @@
+import type { EmailVerificationService } from "../account/email-verification-service.js";
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import type { LoginAttempt, RateLimits } from "../limits/rate-limits.js";
+import type { MailOutbox } from "../mail/mail-outbox.js";
+import { mails } from "../mail/mail-templates.js";
 import type { MfaChallenges } from "../mfa/mfa-challenges.js";
 import type { MfaService, SecondFactor } from "../mfa/mfa-service.js";
 import type { TotpEnrollmentOffer } from "../mfa/totp.js";
@@ -32,6 +35,8 @@ export class AuthService {
     private readonly events: AuthEvents,
     private readonly mfa: MfaService,
     private readonly challenges: MfaChallenges,
+    private readonly outbox: MailOutbox,
+    private readonly verification: EmailVerificationService,
     private readonly allowSignup: boolean,
   ) {}
 
@@ -40,6 +45,7 @@ export class AuthService {
     await this.limited(this.limits.consumeSignUp(client.ip), client, "signup");
     const user = await this.users.create(input);
     await this.events.record({ type: "signup", userId: user.id, ...client });
+    await this.verification.sendLink(user);
     return this.issue(user, await this.sessions.start(user.id, client, { amr: ["pwd"] }));
   }
 
@@ -132,6 +138,8 @@ export class AuthService {
     await this.challenges.endAllOf(user.id);
     await this.sessions.endAll(user.id, "password_changed", client, viewer.sessionId);
     await this.events.record({ type: "password_changed", userId: user.id, sessionId: viewer.sessionId, ...client });
+    // OWASP ASVS 6.3.7: the owner hears of a password change they may not have made.
+    await this.outbox.send(user.id, "password_changed", mails.passwordChanged(user.email));
     return this.issue(user, await this.sessions.reissue(user.id, viewer.sessionId, client));
   }
 
@@ -195,6 +203,7 @@ export class AuthService {
         email: user.email,
         ...(session.idp ? { idp: session.idp } : {}),
         ...(session.amr ? { amr: session.amr.split(",") } : {}),
+        emailVerified: user.email_verified === 1,
       },
       session.expires_at,
     );

@@ -1,7 +1,15 @@
 import type { Kysely } from "kysely";
 import type { Database, NewSessionRow, SessionRow } from "../store/tables.js";
 
-export type RevokeReason = "logout" | "logout_all" | "revoked" | "password_changed" | "reuse";
+export type RevokeReason =
+  | "logout"
+  | "logout_all"
+  | "revoked"
+  | "password_changed"
+  | "password_reset"
+  | "email_changed"
+  | "account_deleted"
+  | "reuse";
 
 /** Queries over `sessions`; the rules live in the session service. */
 export class SessionRepository {

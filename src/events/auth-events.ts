@@ -26,7 +26,14 @@ export type AuthEventType =
   | "mfa_required"
   | "mfa_failed"
   | "recovery_code_used"
-  | "recovery_codes_regenerated";
+  | "recovery_codes_regenerated"
+  | "password_reset_requested"
+  | "password_reset"
+  | "email_verified"
+  | "email_change_requested"
+  | "email_changed"
+  | "account_deleted"
+  | "rate_limited";
 
 export interface AuthEvent {
   readonly type: AuthEventType;
@@ -50,6 +57,14 @@ export class AuthEvents {
     /** The store's outage log: an unreachable store is reported once per outage, not per event. */
     private readonly storeOutage: OutageLog,
   ) {}
+
+  /**
+   * Strips an erased account's events of the IP addresses and user agents that could identify the
+   * person (GDPR Art. 17); what happened and when stays for the audit trail. In the caller's transaction.
+   */
+  async forget(db: Kysely<Database>, userId: string): Promise<void> {
+    await db.updateTable("auth_events").set({ ip_address: null, user_agent: null }).where("user_id", "=", userId).execute();
+  }
 
   async record(event: AuthEvent): Promise<void> {
     const row = {

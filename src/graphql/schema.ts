@@ -3,6 +3,7 @@ import { makeExecutableSchema } from "@graphql-tools/schema";
 import { GraphQLError, GraphQLScalarType, type GraphQLSchema, Kind } from "graphql";
 import { applyAuthDirective } from "./auth-directive.js";
 import type { Resolvers } from "./generated/resolvers-types.js";
+import { accountMutations } from "./resolvers/account-mutations.js";
 import { authMutations } from "./resolvers/auth-mutations.js";
 import { mfaMutations } from "./resolvers/mfa-mutations.js";
 import { oidcMutations, oidcQueries } from "./resolvers/oidc-resolvers.js";
@@ -25,7 +26,7 @@ const DateTime = new GraphQLScalarType({
 
 const resolvers: Resolvers = {
   Query: { ...queries, ...oidcQueries },
-  Mutation: { ...authMutations, ...oidcMutations, ...mfaMutations },
+  Mutation: { ...authMutations, ...oidcMutations, ...mfaMutations, ...accountMutations },
   User,
   AuthPayload,
   Session,

@@ -10,7 +10,7 @@ import {
 import type { Config } from "../config.js";
 import { AuthError } from "../errors.js";
 import { ipBucket } from "./ip-bucket.js";
-import type { LoginAttempt, RateLimits } from "./rate-limits.js";
+import type { AccountMailRule, LoginAttempt, RateLimits } from "./rate-limits.js";
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -47,6 +47,15 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPre
   const loginIpDaily = make("login_ip_day", { points: limits.loginFailuresPerIpPerDay, duration: DAY, blockDuration: DAY });
   const signUp = make("signup_ip", { points: limits.signupsPerIpPerHour, duration: HOUR });
   const refresh = make("refresh_ip", { points: limits.refreshesPerIpPerMinute, duration: 60 });
+  // The contract's account-lifecycle limits (OWASP Forgot Password Cheat Sheet: limit requests per
+  // address and per source, whether or not the address has an account).
+  const accountMail: Record<AccountMailRule, RateLimiterAbstract> = {
+    reset_request_ip: make("reset_request_ip", { points: 20, duration: HOUR }),
+    reset_request_address: make("reset_request_address", { points: 5, duration: HOUR }),
+    reset_ip: make("reset_ip", { points: 30, duration: HOUR }),
+    verify_ip: make("verify_ip", { points: 30, duration: HOUR }),
+    resend_account: make("resend_account", { points: 3, duration: HOUR }),
+  };
 
   return {
     async beginLoginAttempt(usernameKey, ip) {
@@ -73,6 +82,8 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPre
     },
     consumeSignUp: (ip) => consume(signUp, ipBucket(ip)),
     consumeRefresh: (ip) => consume(refresh, ipBucket(ip)),
+    // IPs by their bucket; addresses and account ids hashed, so Redis holds no addresses.
+    consumeAccountMail: (rule, key) => consume(accountMail[rule], rule.endsWith("_ip") ? ipBucket(key) : digest(key ?? "")),
   };
 }
 

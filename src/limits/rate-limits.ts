@@ -3,6 +3,12 @@
  * requests multiply attempts (OWASP ASVS 6.3.1, NIST SP 800-63B §3.2.2). Each refusal throws
  * `RATE_LIMITED` with `retryAfter`. A null IP (the address is unknown) counts in one shared bucket.
  */
+/**
+ * The account-lifecycle limits the contract fixes: reset requests per address and per IP, link
+ * redemptions per IP, verification resends per account. Keys are IPs, addresses or account ids.
+ */
+export type AccountMailRule = "reset_request_ip" | "reset_request_address" | "reset_ip" | "verify_ip" | "resend_account";
+
 export interface RateLimits {
   /**
    * Reserves one login attempt for the (username, IP) pair and one for the IP's daily budget,
@@ -11,6 +17,8 @@ export interface RateLimits {
   beginLoginAttempt(usernameKey: string, ip: string | null): Promise<LoginAttempt>;
   consumeSignUp(ip: string | null): Promise<void>;
   consumeRefresh(ip: string | null): Promise<void>;
+  /** Counts one use under an account-lifecycle rule; refuses once the hour's budget is spent. */
+  consumeAccountMail(rule: AccountMailRule, key: string | null): Promise<void>;
 }
 
 export interface LoginAttempt {

@@ -162,7 +162,11 @@ export class OidcService {
       return existing;
     }
     if (!this.allowSignup) throw AuthError.forbidden("Sign-up is disabled");
-    const created = await this.users.createWithoutPassword(claims.preferredUsername ?? claims.email.split("@")[0] ?? "", claims.email);
+    const created = await this.users.createWithoutPassword(
+      claims.preferredUsername ?? claims.email.split("@")[0] ?? "",
+      claims.email,
+      claims.emailVerified,
+    );
     if (!created) throw AuthError.forbiddenBecause("ACCOUNT_EXISTS");
     await this.events.record({ type: "signup", userId: created.id, ...client, detail: `oidc:${provider}` });
     await this.link(created, provider, claims, client);
@@ -212,10 +216,7 @@ function sameText(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/**
- * Whether the account has proven its address. Until email verification exists in this service no
- * address counts as proven, so an existing account is never linked by address (only refused).
- */
-function localEmailVerified(_user: UserRow): boolean {
-  return false;
+/** Whether the account has proven its address here, by a mailed link (or an operator vouching for it). */
+function localEmailVerified(user: UserRow): boolean {
+  return user.email_verified === 1;
 }

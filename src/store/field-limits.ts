@@ -36,6 +36,10 @@ export const FIELD_LIMITS = {
   digest: 64,
   /** The public id of an MFA encryption key (12 base64url characters). */
   keyId: 32,
+  /** A mailed link's token hash: SHA-256 in base64url is 43 characters. */
+  linkTokenHash: 64,
+  /** A failed mail delivery's error code (never its message). */
+  mailError: 64,
   /** Not a column (the hash is): the longest password accepted, in code points after NFKC. */
   password: 256,
 } as const;

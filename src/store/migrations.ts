@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator, sql } from "kysely";
 import type { Dialect } from "./database.js";
 import { FIELD_LIMITS as W } from "./field-limits.js";
 
@@ -123,11 +123,66 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("mfa_challenges_expires_idx").on("mfa_challenges").column("expires_at").execute();
       },
     },
+    "0005_mail_outbox": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("mail_outbox")
+          .addColumn("id", `varchar(${W.id})`, (c) => c.primaryKey())
+          .addColumn("user_id", `varchar(${W.id})`)
+          .addColumn("purpose", `varchar(${W.label})`, (c) => c.notNull())
+          .addColumn("sealed", "text", (c) => c.notNull())
+          .addColumn("status", `varchar(${W.label})`, (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("next_attempt_at", "bigint", (c) => c.notNull())
+          .addColumn("lease_until", "bigint", (c) => c.notNull())
+          .addColumn("last_error", `varchar(${W.mailError})`)
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("mail_outbox_due_idx").on("mail_outbox").columns(["status", "next_attempt_at"]).execute();
+        await db.schema.createIndex("mail_outbox_user_idx").on("mail_outbox").column("user_id").execute();
+      },
+    },
+    "0006_account_links": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("account_links")
+          .addColumn("id", `varchar(${W.id})`, (c) => c.primaryKey())
+          .addColumn("user_id", `varchar(${W.id})`, (c) => c.notNull().references("users.id").onDelete("cascade"))
+          .addColumn("purpose", `varchar(${W.label})`, (c) => c.notNull())
+          .addColumn("token_hash", `varchar(${W.linkTokenHash})`, (c) => c.notNull().unique())
+          .addColumn("new_email", `varchar(${W.email})`)
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .addColumn("used_at", "bigint")
+          .execute();
+        await db.schema.createIndex("account_links_user_idx").on("account_links").columns(["user_id", "purpose"]).execute();
+      },
+    },
+    "0007_email_verification": {
+      async up(db: Kysely<unknown>) {
+        // Accounts made before this migration have never proved their address: they start unverified.
+        await db.schema
+          .alterTable("users")
+          .addColumn("email_verified", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable("account_links").addColumn("session_id", `varchar(${W.id})`).execute();
+      },
+    },
   };
 }
 
 /** Applies every pending migration; throws with the failing migration's error. */
-export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+export function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+  return migrate(db, dialect, (migrator) => migrator.migrateToLatest());
+}
+
+/** Migrates up or down to `target` (tests build a store as an older release left it). */
+export function migrateTo(db: Kysely<any>, dialect: Dialect, target: string): Promise<string[]> {
+  return migrate(db, dialect, (migrator) => migrator.migrateTo(target));
+}
+
+/** Runs the migrator and names the migrations it applied. */
+async function migrate(db: Kysely<any>, dialect: Dialect, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   // Kysely looks for its own tables in every schema the role can see; pin them to the schema this
   // connection works in, so another schema's migration tables in the same database are not mistaken
@@ -136,7 +191,7 @@ export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promis
     dialect === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   for (let attempt = 1; ; attempt += 1) {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await run(migrator);
     if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
     if (attempt >= MIGRATION_ATTEMPTS || !isSchemaVanished(error)) throw error;
   }

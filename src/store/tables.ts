@@ -12,6 +12,8 @@ export interface UsersTable {
   email: string;
   email_key: string;
   password_hash: string;
+  /** 1 once a mailed link proved the address (or an operator made the account), else 0. */
+  email_verified: number;
   /** Comma-separated roles, e.g. "USER" or "USER,ADMIN". */
   roles: string;
   created_at: number;
@@ -110,6 +112,43 @@ export interface OidcLoginsTable {
   expires_at: number;
 }
 
+/** Mail waiting for the background worker; delivered rows are deleted. */
+export interface MailOutboxTable {
+  id: string;
+  /** The account the mail is about, so deleting the account can drop its pending mail; no foreign key. */
+  user_id: string | null;
+  /** What the mail is (password_reset, email_verification, a notice), for logs; never its content. */
+  purpose: string;
+  /** The whole message (recipient, subject, parts), sealed with AES-256-GCM under a server key. */
+  sealed: string;
+  status: "pending" | "failed";
+  /** Delivery attempts started so far. */
+  attempts: number;
+  next_attempt_at: number;
+  /** A worker that claimed the row holds it until then; 0 when unclaimed. */
+  lease_until: number;
+  /** The last failure's error code (never its message, which may quote the recipient). */
+  last_error: string | null;
+  created_at: number;
+}
+
+/** Single-use tokens of mailed links (password reset, email verification), kept only as hashes. */
+export interface AccountLinksTable {
+  id: string;
+  user_id: string;
+  purpose: "password_reset" | "email_verification";
+  /** SHA-256 of the token, base64url: the token itself is only in the mail. */
+  token_hash: string;
+  /** For an email change: the address the account moves to when the link is used. */
+  new_email: string | null;
+  /** For an email change: the session that asked, which goes on when the others end. */
+  session_id: string | null;
+  created_at: number;
+  expires_at: number;
+  /** When it was used, or retired by a newer link or a completed reset; null while it works. */
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -119,6 +158,8 @@ export interface Database {
   mfa_factors: MfaFactorsTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
+  mail_outbox: MailOutboxTable;
+  account_links: AccountLinksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -129,3 +170,5 @@ export type IdentityRow = Selectable<IdentitiesTable>;
 export type OidcLoginRow = Selectable<OidcLoginsTable>;
 export type MfaFactorRow = Selectable<MfaFactorsTable>;
 export type MfaChallengeRow = Selectable<MfaChallengesTable>;
+export type MailOutboxRow = Selectable<MailOutboxTable>;
+export type AccountLinkRow = Selectable<AccountLinksTable>;

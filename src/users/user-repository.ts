@@ -27,8 +27,26 @@ export class UserRepository {
     return { username: rows.some((r) => r.username_key === usernameKey), email: rows.some((r) => r.email_key === emailKey) };
   }
 
-  async updatePasswordHash(id: string, passwordHash: string, now: number): Promise<void> {
-    await this.db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", id).execute();
+  /** Through `db` when given (the caller's transaction). */
+  async updatePasswordHash(id: string, passwordHash: string, now: number, db: Kysely<Database> = this.db): Promise<void> {
+    await db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", id).execute();
+  }
+
+  async emailTaken(emailKey: string): Promise<boolean> {
+    return (await this.db.selectFrom("users").select("id").where("email_key", "=", emailKey).executeTakeFirst()) !== undefined;
+  }
+
+  async markEmailVerified(id: string, now: number, db: Kysely<Database> = this.db): Promise<void> {
+    await db.updateTable("users").set({ email_verified: 1, updated_at: now }).where("id", "=", id).execute();
+  }
+
+  /** Moves the account to a proven address; the unique key refuses one another account holds. */
+  async changeEmail(id: string, email: string, emailKey: string, now: number, db: Kysely<Database> = this.db): Promise<void> {
+    await db.updateTable("users").set({ email, email_key: emailKey, email_verified: 1, updated_at: now }).where("id", "=", id).execute();
+  }
+
+  async delete(id: string, db: Kysely<Database> = this.db): Promise<void> {
+    await db.deleteFrom("users").where("id", "=", id).execute();
   }
 
   /** Oldest first, as the `users` query promises. */

@@ -28,11 +28,11 @@ export function checkUsername(username: string): string {
   return username;
 }
 
-export function checkEmail(email: string): string {
-  refuseControlCharacters("email", email);
+export function checkEmail(email: string, field: "email" | "newEmail" = "email"): string {
+  refuseControlCharacters(field, email);
   const trimmed = email.trim();
   if (trimmed.length > FIELD_LIMITS.email || !EMAIL.test(trimmed))
-    throw AuthError.badInput("email", `email must be a valid address of at most ${FIELD_LIMITS.email} characters`);
+    throw AuthError.badInput(field, `${field} must be a valid address of at most ${FIELD_LIMITS.email} characters`);
   return trimmed;
 }
 

@@ -13,6 +13,8 @@ export interface NewUser {
   readonly email: string;
   readonly password: string;
   readonly roles?: readonly Role[];
+  /** An operator vouching for the address (user:create); sign-ups prove it by a mailed link. */
+  readonly emailVerified?: boolean;
 }
 
 /**
@@ -63,6 +65,8 @@ export class UserService {
       email_key: emailKey,
       password_hash: await this.hasher.hash(password),
       roles: roles.join(","),
+      // Proven by a mailed link later, unless an operator vouches for it (user:create).
+      email_verified: input.emailVerified ? 1 : 0,
       created_at: now,
       updated_at: now,
     };
@@ -104,16 +108,21 @@ export class UserService {
 
   /** Replaces the user's password, under the same rules as at sign-up. */
   async setPassword(user: UserRow, newPassword: string): Promise<UserRow> {
+    const passwordHash = await this.hashNewPassword(user, newPassword);
+    const now = this.clock.now();
+    await this.users.updatePasswordHash(user.id, passwordHash, now);
+    return { ...user, password_hash: passwordHash, updated_at: now };
+  }
+
+  /** The argon2 hash of a new password for the user, once it passes the rules (errors name `newPassword`). */
+  async hashNewPassword(user: UserRow, newPassword: string): Promise<string> {
     const password = checkNewPassword(newPassword, {
       field: "newPassword",
       minLength: this.passwordMinLength,
       username: user.username,
       email: user.email,
     });
-    const now = this.clock.now();
-    const passwordHash = await this.hasher.hash(password);
-    await this.users.updatePasswordHash(user.id, passwordHash, now);
-    return { ...user, password_hash: passwordHash, updated_at: now };
+    return this.hasher.hash(password);
   }
 
   findById(id: string): Promise<UserRow | undefined> {
@@ -128,9 +137,10 @@ export class UserService {
   /**
    * A new account without a password, for someone signing in through an OpenID provider. The
    * username comes from `usernameHint`, cleaned to the username rules and made unique; undefined
-   * when the email is taken (by a sign-up racing this one).
+   * when the email is taken (by a sign-up racing this one). The address counts as verified when
+   * the provider vouched for it.
    */
-  async createWithoutPassword(usernameHint: string, email: string): Promise<UserRow | undefined> {
+  async createWithoutPassword(usernameHint: string, email: string, emailVerified = false): Promise<UserRow | undefined> {
     const address = checkEmail(email);
     const emailKey = identityKey(address);
     const base = usernameBase(usernameHint);
@@ -149,6 +159,7 @@ export class UserService {
         email_key: emailKey,
         password_hash: NO_PASSWORD,
         roles: "USER",
+        email_verified: emailVerified ? 1 : 0,
         created_at: now,
         updated_at: now,
       };

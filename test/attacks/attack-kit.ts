@@ -4,6 +4,7 @@ import { type GraphQLClient, type GraphQLResponse, ME, REFRESH } from "../suppor
 import { partsOf } from "../support/jwt.js";
 import { type ServerFixture, serverPerSuite } from "../support/server-fixture.js";
 import type { StoreKind } from "../support/stores.js";
+import { PRODUCTION_ENV } from "../support/test-config.js";
 import { signUpUser, type TestServer, type TestServerOptions } from "../support/test-server.js";
 
 /**
@@ -17,7 +18,7 @@ export const AUDIENCE = "attack-test-api";
  * Settings every attack server shares: production mode, as an attacker would meet it (no stack
  * traces, no introspection, no development origins), and a known issuer and audience.
  */
-export const ATTACK_ENV = { NODE_ENV: "production", JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE } as const;
+export const ATTACK_ENV = { ...PRODUCTION_ENV, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE } as const;
 
 /** Claims shaped like the API's own, for the given user and session. */
 export function claimsFor(victim: { sub: string; sid: string }, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { GENERIC_MESSAGE } from "../../src/graphql/error-formatter.js";
 import { createLogger } from "../../src/logger.js";
 import { LOGIN, ME, REFRESH } from "../support/graphql-client.js";
 import { STORES } from "../support/stores.js";
-import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from "../support/test-config.js";
+import { PRODUCTION_ENV, TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from "../support/test-config.js";
 import { expectNoLeak, expectRefused, expectRefusedOverHttp, postRaw, targetPerSuite } from "./attack-kit.js";
 
 const STRONG = {
@@ -22,7 +22,7 @@ const STRONG = {
 function productionProblems(env: Record<string, string | undefined>): string[] {
   const dataDir = mkdtempSync(join(tmpdir(), "auth-prod-"));
   try {
-    loadConfig({ NODE_ENV: "production", ...env }, { dataDir, warn: () => {} });
+    loadConfig({ ...PRODUCTION_ENV, ...env }, { dataDir, warn: () => {} });
     return [];
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);

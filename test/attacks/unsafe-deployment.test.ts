@@ -19,6 +19,7 @@ const SAFE_PRODUCTION = {
   REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
   JWT_ISSUER: "https://auth.example.com",
   DATABASE_URL: "postgres://db.internal/auth",
+  SMTP_URL: "smtp://mail.internal:587",
 };
 
 function problemsOf(env: Record<string, string | undefined>): readonly string[] {

@@ -20,6 +20,12 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   REFRESH_MAX_PER_IP_PER_MINUTE: "100000",
 };
 
+/**
+ * What a production start needs besides secrets: an SMTP server (production refuses to start
+ * without one). Nothing listens on this port, so mail queued by such a test just waits.
+ */
+export const PRODUCTION_ENV: Readonly<Record<string, string>> = { NODE_ENV: "production", SMTP_URL: "smtp://127.0.0.1:9" };
+
 /** A Config as `npm start` would build it, from a test's own environment and nothing else. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   return loadConfig({ ...TEST_ENV, ...env }, { dataDir: mkdtempSync(join(tmpdir(), "auth-config-")), warn: () => {} });

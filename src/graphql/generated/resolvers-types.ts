@@ -78,6 +78,12 @@ export type Mutation = {
   completeOidcLogin: AuthPayload;
   /** Proves the authenticator with a code, turns MFA on and returns 10 recovery codes, shown once. */
   confirmTotpEnrollment: Array<Scalars['String']['output']>;
+  /**
+   * Checks the password, ends every session, deletes the account's personal data (audit events are
+   * kept without IP or user agent) and mails a notice; the username and email are free again.
+   * `totpCode` is accepted for when a second factor exists, and unused until then.
+   */
+  deleteAccount: Scalars['Boolean']['output'];
   /** Turns MFA off; needs a current TOTP or recovery code. */
   disableTotp: Scalars['Boolean']['output'];
   /** Sets the refresh cookie. */
@@ -90,6 +96,25 @@ export type Mutation = {
   refreshToken: AuthPayload;
   /** Replaces the recovery codes (the old ones stop working); needs a current TOTP code. */
   regenerateRecoveryCodes: Array<Scalars['String']['output']>;
+  /**
+   * Checks the password (counted like failed logins) and the new address (BAD_USER_INPUT on
+   * `newEmail` when malformed or taken), then mails a link to the new address and a notice to the old
+   * one. The email changes only when that link is used.
+   */
+  requestEmailChange: Scalars['Boolean']['output'];
+  /**
+   * Mails a password-reset link when an account has this address. Always true for a well-formed
+   * address, whether or not an account has it. 5 per address and 20 per IP per hour.
+   */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /** Mails a new verification link (earlier ones stop working); false when already verified. 3 per hour. */
+  resendVerificationEmail: Scalars['Boolean']['output'];
+  /**
+   * Sets a new password with a reset link's token (single use), ends every session and mails a
+   * notice. Does not log in. Link errors: BAD_USER_INPUT on `token` with LINK_INVALID, LINK_EXPIRED
+   * or LINK_USED. 30 per IP per hour.
+   */
+  resetPassword: Scalars['Boolean']['output'];
   /** True and ended for any own session (the current one too); false for an unknown or foreign id. */
   revokeSession: Scalars['Boolean']['output'];
   /** Creates the user and logs in (sets the refresh cookie). */
@@ -98,6 +123,12 @@ export type Mutation = {
   startOidcLogin: OidcAuthorization;
   /** FORBIDDEN, reason LAST_SIGN_IN_METHOD, when it is the account's only way in; false when nothing is linked there. */
   unlinkIdentity: Scalars['Boolean']['output'];
+  /**
+   * Uses an email-verification link's token (single use; needs no access token). A link from
+   * requestEmailChange moves the account to the new address and ends its other sessions; if another
+   * account took that address meanwhile: BAD_USER_INPUT on `token` with EMAIL_TAKEN. 30 per IP per hour.
+   */
+  verifyEmail: Scalars['Boolean']['output'];
   /** Completes a login that answered MFA_REQUIRED, like login (sets the refresh cookie). */
   verifyMfa: AuthPayload;
 };
@@ -123,6 +154,12 @@ export type MutationConfirmTotpEnrollmentArgs = {
 };
 
 
+export type MutationDeleteAccountArgs = {
+  currentPassword: Scalars['String']['input'];
+  totpCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationDisableTotpArgs = {
   code: Scalars['String']['input'];
 };
@@ -135,6 +172,21 @@ export type MutationLoginArgs = {
 
 export type MutationRegenerateRecoveryCodesArgs = {
   code: Scalars['String']['input'];
+};
+
+
+export type MutationRequestEmailChangeArgs = {
+  input: RequestEmailChangeInput;
+};
+
+
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  input: ResetPasswordInput;
 };
 
 
@@ -156,6 +208,11 @@ export type MutationStartOidcLoginArgs = {
 
 export type MutationUnlinkIdentityArgs = {
   provider: Scalars['ID']['input'];
+};
+
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 
@@ -198,6 +255,17 @@ export type QueryUsersArgs = {
   offset?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type RequestEmailChangeInput = {
+  currentPassword: Scalars['String']['input'];
+  newEmail: Scalars['String']['input'];
+};
+
+export type ResetPasswordInput = {
+  newPassword: Scalars['String']['input'];
+  /** The token from the link's `token` query parameter. */
+  token: Scalars['String']['input'];
+};
+
 export type Role =
   | 'ADMIN'
   | 'USER';
@@ -236,6 +304,8 @@ export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
+  /** True once a mailed link proved the address (or an operator created the account). */
+  emailVerified: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   /** Whether logging in needs a second factor (TOTP or a recovery code) after the password. */
   mfaEnabled: Scalars['Boolean']['output'];
@@ -334,6 +404,8 @@ export type ResolversTypes = {
   OidcAuthorization: ResolverTypeWrapper<OidcAuthorization>;
   OidcProvider: ResolverTypeWrapper<OidcProvider>;
   Query: ResolverTypeWrapper<{}>;
+  RequestEmailChangeInput: RequestEmailChangeInput;
+  ResetPasswordInput: ResetPasswordInput;
   Role: Role;
   Session: ResolverTypeWrapper<SessionModel>;
   SignUpInput: SignUpInput;
@@ -358,6 +430,8 @@ export type ResolversParentTypes = {
   OidcAuthorization: OidcAuthorization;
   OidcProvider: OidcProvider;
   Query: {};
+  RequestEmailChangeInput: RequestEmailChangeInput;
+  ResetPasswordInput: ResetPasswordInput;
   Session: SessionModel;
   SignUpInput: SignUpInput;
   String: Scalars['String']['output'];
@@ -396,16 +470,22 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
   completeOidcLogin?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteOidcLoginArgs, 'input'>>;
   confirmTotpEnrollment?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationConfirmTotpEnrollmentArgs, 'code'>>;
+  deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'currentPassword'>>;
   disableTotp?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableTotpArgs, 'code'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   logoutAll?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType>;
   regenerateRecoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRegenerateRecoveryCodesArgs, 'code'>>;
+  requestEmailChange?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestEmailChangeArgs, 'input'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resendVerificationEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'input'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   startOidcLogin?: Resolver<ResolversTypes['OidcAuthorization'], ParentType, ContextType, RequireFields<MutationStartOidcLoginArgs, 'provider' | 'redirectUri'>>;
   unlinkIdentity?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnlinkIdentityArgs, 'provider'>>;
+  verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
   verifyMfa?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyMfaArgs, 'input'>>;
 };
 
@@ -449,6 +529,7 @@ export type TotpEnrollmentResolvers<ContextType = GraphQLContext, ParentType ext
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   mfaEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;

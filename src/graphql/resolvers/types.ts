@@ -7,6 +7,7 @@ export const User: UserResolvers = {
   id: (user) => user.id,
   username: (user) => user.username,
   email: (user) => user.email,
+  emailVerified: (user) => user.email_verified === 1,
   roles: (user) => rolesOf(user),
   createdAt: (user) => iso(user.created_at),
   mfaEnabled: (user, _args, { services }) => services.mfa.isEnabled(user.id),
