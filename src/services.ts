@@ -113,6 +113,7 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
     limits,
     events,
     outbox,
+    mfa,
     settings: config.mail,
     clock,
   };

@@ -1,4 +1,6 @@
+import { print } from "graphql";
 import { describe, expect, it } from "vitest";
+import { DeleteAccountDocument, RequestEmailChangeDocument } from "../client/generated/operations.js";
 import { CHANGE_PASSWORD, errorOf, LOGIN, ME, REFRESH } from "./support/graphql-client.js";
 import { claimsOf } from "./support/jwt.js";
 import { ManualClock } from "./support/manual-clock.js";
@@ -203,5 +205,23 @@ describe.each(STORES)("TOTP second factor on $name", (kind) => {
     expect(errorOf(await device.request(LOGIN, { input: { username, password: "a brand new passphrase 2291" } })).reason).toBe(
       "MFA_REQUIRED",
     );
+  });
+
+  it("asks requestEmailChange and deleteAccount for a second factor while MFA is on: missing, wrong, then right", async () => {
+    const { username, password, secret, client } = await mfaUser();
+    const requestChange = (totpCode?: string) =>
+      client.request(print(RequestEmailChangeDocument), {
+        input: { newEmail: `${username}.new@example.com`, currentPassword: password, totpCode },
+      });
+    expect(errorOf(await requestChange())).toMatchObject({ code: "BAD_USER_INPUT", field: "totpCode" });
+    expect(errorOf(await requestChange("123 456"))).toMatchObject({ code: "UNAUTHENTICATED", reason: "MFA_CODE_INVALID" });
+    expect((await requestChange(totpCode(secret, clock))).body.data?.requestEmailChange).toBe(true);
+
+    clock.advance(STEP_MS);
+    const remove = (totpCode?: string) => client.request(print(DeleteAccountDocument), { currentPassword: password, totpCode });
+    expect(errorOf(await remove())).toMatchObject({ code: "BAD_USER_INPUT", field: "totpCode" });
+    expect(errorOf(await remove("123 456"))).toMatchObject({ code: "UNAUTHENTICATED", reason: "MFA_CODE_INVALID" });
+    expect((await client.request(ME)).body.data?.me.username).toBe(username);
+    expect((await remove(totpCode(secret, clock))).body.data?.deleteAccount).toBe(true);
   });
 });

@@ -76,7 +76,7 @@ export type Mutation = {
   /**
    * Checks the password, ends every session, deletes the account's personal data (audit events are
    * kept without IP or user agent) and mails a notice; the username and email are free again.
-   * `totpCode` is accepted for when a second factor exists, and unused until then.
+   * `totpCode` (a TOTP or an unused recovery code) is required while two-factor authentication is on.
    */
   deleteAccount: Scalars['Boolean']['output'];
   /** Turns MFA off; needs a current TOTP or recovery code. */
@@ -253,6 +253,8 @@ export type QueryUsersArgs = {
 export type RequestEmailChangeInput = {
   currentPassword: Scalars['String']['input'];
   newEmail: Scalars['String']['input'];
+  /** Required while two-factor authentication is on: a TOTP code or an unused recovery code. */
+  totpCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type ResetPasswordInput = {

@@ -12,8 +12,8 @@ export class AccountDeletionService {
   constructor(private readonly deps: AccountDeps) {}
 
   /** Checks the password like changePassword does (counted with this account's failed logins), then deletes. */
-  async delete(viewer: Viewer, currentPassword: string, client: ClientInfo): Promise<true> {
-    const user = await provePassword(this.deps, viewer, currentPassword, client);
+  async delete(viewer: Viewer, currentPassword: string, totpCode: string | null | undefined, client: ClientInfo): Promise<true> {
+    const user = await provePassword(this.deps, viewer, currentPassword, totpCode, client);
     // Announced before the rows go, so every instance refuses the access tokens within a second.
     await this.deps.sessions.endAll(user.id, "account_deleted", client);
     await this.deps.db.transaction().execute(async (trx) => {

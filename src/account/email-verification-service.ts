@@ -39,8 +39,13 @@ export class EmailVerificationService {
    * address, then mails a link to the new address and a notice to the old one. Nothing changes
    * until the link is used.
    */
-  async requestChange(viewer: Viewer, newEmail: string, currentPassword: string, client: ClientInfo): Promise<true> {
-    const user = await provePassword(this.deps, viewer, currentPassword, client);
+  async requestChange(
+    viewer: Viewer,
+    input: { newEmail: string; currentPassword: string; totpCode?: string | null | undefined },
+    client: ClientInfo,
+  ): Promise<true> {
+    const { newEmail } = input;
+    const user = await provePassword(this.deps, viewer, input.currentPassword, input.totpCode, client);
     const address = checkEmail(newEmail, "newEmail");
     const key = identityKey(address);
     if (key === user.email_key) throw AuthError.badInput("newEmail", "newEmail is already this account's address");

@@ -12,9 +12,8 @@ export const accountMutations: MutationResolvers = {
   resendVerificationEmail: (_parent, _args, context) => context.services.emailVerification.resend(requireViewer(context)),
 
   requestEmailChange: (_parent, { input }, context) =>
-    context.services.emailVerification.requestChange(requireViewer(context), input.newEmail, input.currentPassword, context.client),
+    context.services.emailVerification.requestChange(requireViewer(context), input, context.client),
 
-  // `totpCode` is part of the contract for accounts with a second factor, which do not exist yet.
-  deleteAccount: (_parent, { currentPassword }, context) =>
-    context.services.accountDeletion.delete(requireViewer(context), currentPassword, context.client),
+  deleteAccount: (_parent, { currentPassword, totpCode }, context) =>
+    context.services.accountDeletion.delete(requireViewer(context), currentPassword, totpCode, context.client),
 };
