@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSetCookie } from "../support/set-cookie.js";
 import { errorOf, LOGIN, ME, REFRESH, SESSIONS } from "./support/graphql-client.js";
 import { claimsOf } from "./support/jwt.js";
+import { ManualClock } from "./support/manual-clock.js";
+import { enableMfa, totpCode, verifyMfa } from "./support/mfa-steps.js";
 import {
   authorizeAt,
   completeOidc,
@@ -15,6 +17,7 @@ import {
 } from "./support/oidc-flow.js";
 import { OidcTestProvider } from "./support/oidc-test-provider.js";
 import { refreshCookieOf, serverPerSuite } from "./support/server-fixture.js";
+import { execSql } from "./support/store-sql.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser, startTestServer } from "./support/test-server.js";
 
@@ -30,7 +33,8 @@ describe.each(STORES)("Sign in with an OpenID Connect provider on $name", (kind)
   afterAll(async () => {
     await provider?.stop();
   });
-  const fixture = serverPerSuite(kind, { env });
+  const clock = new ManualClock();
+  const fixture = serverPerSuite(kind, { env, clock });
 
   function newAccount(
     overrides: { email?: string; email_verified?: boolean; preferred_username?: string; emailOnlyInUserinfo?: boolean } = {},
@@ -162,6 +166,29 @@ describe.each(STORES)("Sign in with an OpenID Connect provider on $name", (kind)
     } finally {
       await closed.stop();
     }
+  });
+
+  it("answers MFA_REQUIRED for an account with TOTP on, and verifyMfa completes the login", async () => {
+    const local = await signUpUser(fixture.server.client());
+    const owner = fixture.server.client();
+    owner.accessToken = local.response.body.data.signUp.accessToken;
+    const { secret } = await enableMfa(owner, local.password, clock);
+    // Linking by address needs email verification (not in this build); link the identity directly.
+    const account = newAccount({ email: local.email });
+    await execSql(fixture.store, "insert into identities (provider, subject, user_id, email, created_at) values (?, ?, ?, ?, ?)", [
+      "test",
+      account.sub,
+      local.user.id,
+      local.email,
+      clock.now(),
+    ]);
+    const client = fixture.server.client();
+    const challenged = await signInWithProvider(client, provider, account.sub);
+    expect(errorOf(challenged)).toMatchObject({ code: "UNAUTHENTICATED", reason: "MFA_REQUIRED" });
+    expect(findSetCookie(challenged.setCookies, fixture.cookieName)).toBeUndefined();
+    const mfaToken = challenged.body.errors?.[0]?.extensions?.mfaToken as string;
+    const verified = await verifyMfa(client, mfaToken, totpCode(secret, clock));
+    expect(verified.body.data?.verifyMfa.user.id).toBe(local.user.id);
   });
 
   it("accepts the callback's iss only when it names the provider (RFC 9207 mix-up defence)", async () => {

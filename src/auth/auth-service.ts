@@ -76,6 +76,17 @@ export class AuthService {
     return this.completeLogin(user, attempt, ["pwd"], client);
   }
 
+  /**
+   * With MFA on, a login proven another way (an OpenID provider) answers MFA_REQUIRED too, and
+   * verifyMfa completes it; the second factor is the account's, whatever proved the first.
+   */
+  async requireSecondFactorIfEnabled(user: UserRow, client: ClientInfo): Promise<void> {
+    if (!(await this.mfa.isEnabled(user.id))) return;
+    const mfaToken = await this.challenges.issue(user.id, user.username_key);
+    await this.events.record({ type: "mfa_required", userId: user.id, ...client });
+    throw AuthError.mfaRequired(mfaToken);
+  }
+
   /** The second step of a login that answered MFA_REQUIRED; on success exactly what `login` returns. */
   async verifyMfa(mfaToken: string, code: string, client: ClientInfo): Promise<AuthResult> {
     refuseControlCharacters("mfaToken", mfaToken);

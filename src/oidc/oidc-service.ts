@@ -109,6 +109,7 @@ export class OidcService {
       { redirectUri: pending.redirect_uri, state: pending.state, nonce: pending.nonce, codeVerifier: pending.code_verifier },
     );
     const user = await this.accountFor(callback.provider, claims, client);
+    await this.auth.requireSecondFactorIfEnabled(user, client);
     const session = await this.sessions.start(user.id, client, { idp: callback.provider, ...(claims.amr ? { amr: claims.amr } : {}) });
     await this.events.record({
       type: "login_succeeded",
