@@ -6,6 +6,7 @@ import { RETRY_DELAYS_MS } from "../src/mail/mail-worker.js";
 import { CHANGE_PASSWORD, type GraphQLClient } from "./support/graphql-client.js";
 import { catcherPerSuite } from "./support/mail-catcher.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { DISABLE_TOTP, enableMfa, STEP_MS, totpCode } from "./support/mfa-steps.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { querySql } from "./support/store-sql.js";
 import { SQLITE, STORES, type TestStore } from "./support/stores.js";
@@ -62,6 +63,16 @@ describe.each(STORES)("mail delivery over SMTP on $name", (kind) => {
     expect(mail.text).toContain("The password of your account was just changed.");
     expect(mail.html).toContain("<p>The password of your account was just changed.</p>");
     await outboxUntil(fixture.store, (rows) => rows.length === 0);
+  });
+
+  it("mails a notice when two-factor authentication is turned on and another when it is turned off (ASVS 6.3.7)", async () => {
+    const client = fixture.server.client();
+    const { email, password } = await signUpUser(client);
+    const { secret } = await enableMfa(client, password, clock);
+    expect((await smtp().nth(email, /Two-factor authentication was turned on/)).text).toContain("authenticator app");
+    clock.advance(STEP_MS);
+    expect((await client.request(DISABLE_TOTP, { code: totpCode(secret, clock) })).body.data?.disableTotp).toBe(true);
+    expect((await smtp().nth(email, /Two-factor authentication was turned off/)).text).toContain("needs only the password");
   });
 
   it("SMTP down, then back: the mail waits sealed in the store, then goes out once, nothing lost", async () => {

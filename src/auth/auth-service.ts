@@ -2,8 +2,9 @@ import type { EmailVerificationService } from "../account/email-verification-ser
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import type { LoginAttempt, RateLimits } from "../limits/rate-limits.js";
-import type { MailOutbox } from "../mail/mail-outbox.js";
+import type { MailOutbox, MailPurpose } from "../mail/mail-outbox.js";
 import { mails } from "../mail/mail-templates.js";
+import type { OutgoingMail } from "../mail/mail-transport.js";
 import type { MfaChallenges } from "../mfa/mfa-challenges.js";
 import type { MfaService, SecondFactor } from "../mfa/mfa-service.js";
 import type { TotpEnrollmentOffer } from "../mfa/totp.js";
@@ -161,9 +162,24 @@ export class AuthService {
     return this.mfa.begin(user, client);
   }
 
+  /** Proves the new authenticator and turns MFA on; the owner is told by mail (ASVS 6.3.7). */
+  async confirmTotpEnrollment(viewer: Viewer, code: string, client: ClientInfo): Promise<string[]> {
+    const codes = await this.mfa.confirm(viewer.userId, code, client);
+    await this.notify(viewer.userId, "mfa_enabled", mails.mfaEnabled);
+    return codes;
+  }
+
   /** A current code is a second proof of presence: a stolen access token alone cannot remove the factor. */
   async disableTotp(viewer: Viewer, code: string, client: ClientInfo): Promise<boolean> {
-    return this.withCodeGuesses(viewer, code, client, "disable_mfa", () => this.mfa.disable(viewer.userId, code, client));
+    const disabled = await this.withCodeGuesses(viewer, code, client, "disable_mfa", () => this.mfa.disable(viewer.userId, code, client));
+    if (disabled) await this.notify(viewer.userId, "mfa_disabled", mails.mfaDisabled);
+    return disabled;
+  }
+
+  /** Mails the account's owner a notice of a security change they may not have made (ASVS 6.3.7). */
+  private async notify(userId: string, purpose: MailPurpose, mail: (to: string) => OutgoingMail): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (user) await this.outbox.send(user.id, purpose, mail(user.email));
   }
 
   async regenerateRecoveryCodes(viewer: Viewer, code: string, client: ClientInfo): Promise<string[]> {

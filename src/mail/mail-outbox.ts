@@ -7,7 +7,14 @@ import type { OutgoingMail } from "./mail-transport.js";
 import type { OutboxRepository } from "./outbox-repository.js";
 
 /** Why a mail is sent; recorded beside it for logs and for account deletion, never its content. */
-export type MailPurpose = "password_reset" | "email_verification" | "password_changed" | "email_change_requested" | "account_deleted";
+export type MailPurpose =
+  | "password_reset"
+  | "email_verification"
+  | "password_changed"
+  | "email_change_requested"
+  | "account_deleted"
+  | "mfa_enabled"
+  | "mfa_disabled";
 
 /**
  * The durable outbox (transactional outbox pattern): a use case records its mail in the same

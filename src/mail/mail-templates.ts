@@ -70,6 +70,18 @@ export const mails = {
       NOT_YOU,
     ]),
 
+  mfaEnabled: (to: string) =>
+    compose(to, "Two-factor authentication was turned on", [
+      "Two-factor authentication was just turned on for your account: signing in now also asks for a code from your authenticator app.",
+      NOT_YOU,
+    ]),
+
+  mfaDisabled: (to: string) =>
+    compose(to, "Two-factor authentication was turned off", [
+      "Two-factor authentication was just turned off for your account: signing in now needs only the password.",
+      NOT_YOU,
+    ]),
+
   accountDeleted: (to: string) =>
     compose(to, "Your account was deleted", [
       "Your account and its personal data were deleted at your request. Its username and address can be used to sign up again.",

@@ -7,7 +7,7 @@ export const mfaMutations: MutationResolvers = {
     context.services.auth.beginTotpEnrollment(requireViewer(context), currentPassword, context.client),
 
   confirmTotpEnrollment: (_parent, { code }, context) =>
-    context.services.mfa.confirm(requireViewer(context).userId, code.trim(), context.client),
+    context.services.auth.confirmTotpEnrollment(requireViewer(context), code.trim(), context.client),
 
   disableTotp: (_parent, { code }, context) => context.services.auth.disableTotp(requireViewer(context), code, context.client),
 
