@@ -193,7 +193,7 @@ async function migrate(db: Kysely<any>, dialect: Dialect, run: (migrator: Migrat
   for (let attempt = 1; ; attempt += 1) {
     const { error, results } = await run(migrator);
     if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
-    if (attempt >= MIGRATION_ATTEMPTS || !isSchemaVanished(error)) throw error;
+    if (attempt >= MIGRATION_ATTEMPTS || !isVanishedCatalogEntry(error)) throw error;
   }
 }
 
@@ -201,10 +201,14 @@ const MIGRATION_ATTEMPTS = 10;
 
 /**
  * Kysely's check for its own tables reads the catalog of every schema in the database, calling
- * has_schema_privilege on each; a schema that someone else drops meanwhile (another deployment
- * sharing the database, a parallel test run) fails that scan with 3F000 before anything of ours
- * was touched. It says nothing about our schema, so the migration is simply tried again.
+ * has_schema_privilege and pg_get_serial_sequence on each row; a schema, table or column that
+ * someone else drops meanwhile (another deployment sharing the database, a parallel test run)
+ * fails that scan before anything of ours was touched: 3F000, 42P01 or 42703. It says nothing
+ * about our schema, so the migration is tried again; an error of our own repeats and is thrown.
  */
-function isSchemaVanished(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "3F000";
+const VANISHED_CATALOG_ENTRY = new Set(["3F000", "42P01", "42703"]);
+
+function isVanishedCatalogEntry(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && VANISHED_CATALOG_ENTRY.has(code);
 }
