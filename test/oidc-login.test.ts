@@ -133,6 +133,24 @@ describe.each(STORES)("Sign in with an OpenID Connect provider on $name", (kind)
     expect(linked.body.data?.linkedIdentities).toEqual([]);
   });
 
+  it("links a provider identity to the local account when both sides vouch for the address; then unlinking is allowed, the password still signing in", async () => {
+    const local = await signUpUser(fixture.server.client());
+    // The owner proved the address (verifyEmail's own flow is tested with real mail elsewhere).
+    await execSql(fixture.store, "update users set email_verified = 1 where id = ?", [local.user.id]);
+    const identity = newAccount({ email: local.email.toUpperCase(), email_verified: true });
+    const client = fixture.server.client();
+    const completed = await signInWithProvider(client, provider, identity.sub);
+    expect(completed.body.errors).toBeUndefined();
+    expect(completed.body.data?.completeOidcLogin.user.id).toBe(local.user.id);
+    expect((await client.request(LINKED_IDENTITIES)).body.data?.linkedIdentities).toHaveLength(1);
+
+    // The account keeps its password, so the identity is not its only way in.
+    expect((await client.request(UNLINK_IDENTITY, { provider: "test" })).body.data?.unlinkIdentity).toBe(true);
+    expect((await client.request(LINKED_IDENTITIES)).body.data?.linkedIdentities).toEqual([]);
+    const login = await fixture.server.client().request(LOGIN, { input: { username: local.username, password: local.password } });
+    expect(login.body.data?.login.user.id).toBe(local.user.id);
+  });
+
   it("refuses ACCOUNT_EXISTS when the provider does not vouch for the address (email_verified false)", async () => {
     const local = await signUpUser(fixture.server.client());
     const attacker = newAccount({ email: local.email, email_verified: false });
