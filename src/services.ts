@@ -114,6 +114,7 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
     events,
     outbox,
     mfa,
+    challenges,
     settings: config.mail,
     clock,
   };

@@ -4,6 +4,7 @@ import { createPasswordHasher, type PasswordHasher } from "../src/users/password
 import { errorOf, type GraphQLClient, LOGIN, ME, REFRESH } from "./support/graphql-client.js";
 import { catcherPerSuite, MailCatcher } from "./support/mail-catcher.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { enableMfa, mfaTokenFor, STEP_MS, totpCode, verifyMfa } from "./support/mfa-steps.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { logInUser, signUpUser } from "./support/test-server.js";
@@ -97,6 +98,18 @@ describe.each(STORES)("password reset by mail on $name (OWASP Forgot Password Ch
     expect((await fresh.request("query { me { emailVerified } }")).body.data).toEqual({ me: { emailVerified: true } });
     const notice = await smtp().nth(email, NOTICE);
     expect(notice.text).not.toContain(token);
+  });
+
+  it("voids a login step opened with the old password: its mfaToken is MFA_TOKEN_INVALID after the reset, and MFA stays on", async () => {
+    const { client, username, email, password } = await account();
+    const { secret } = await enableMfa(client, password, clock);
+    const device = fixture.server.client();
+    const pending = await mfaTokenFor(device, username, password);
+    await reset(await requestLink(email));
+    clock.advance(STEP_MS);
+    expect(errorOf(await verifyMfa(device, pending, totpCode(secret, clock))).reason).toBe("MFA_TOKEN_INVALID");
+    const again = await device.request(LOGIN, { input: { username, password: NEW_PASSWORD } });
+    expect(errorOf(again).reason).toBe("MFA_REQUIRED");
   });
 
   it("a link works once (LINK_USED), and a newer link makes the earlier one LINK_USED", async () => {

@@ -7,6 +7,7 @@ import type { Config } from "../config.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import type { RateLimits } from "../limits/rate-limits.js";
 import type { MailOutbox } from "../mail/mail-outbox.js";
+import type { MfaChallenges } from "../mfa/mfa-challenges.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import type { Database, UserRow } from "../store/tables.js";
 import type { UserRepository } from "../users/user-repository.js";
@@ -27,6 +28,8 @@ export interface AccountDeps {
   readonly outbox: MailOutbox;
   /** Step-up: with MFA on, the password alone does not prove the owner (ASVS 6.5). */
   readonly mfa: MfaService;
+  /** Pending login steps, which a password reset voids like any password change. */
+  readonly challenges: MfaChallenges;
   readonly settings: Config["mail"];
   readonly clock: Clock;
 }

@@ -49,7 +49,9 @@ export class PasswordResetService {
       await this.deps.outbox.enqueue(trx, user.id, "password_changed", mails.passwordChanged(user.email));
     });
     this.deps.outbox.wake();
-    // ASVS 6.4.3 / 7.4.3: whoever held a session with the old password loses it.
+    // ASVS 6.4.3 / 7.4.3: whoever held a session with the old password loses it, and a login step
+    // opened with the old password (an mfaToken) can no longer be completed.
+    await this.deps.challenges.endAllOf(user.id);
     await this.deps.sessions.endAll(user.id, "password_reset", client);
     await this.deps.events.record({ type: "password_reset", userId: user.id, ...client });
     return true;
