@@ -8,11 +8,13 @@ import { startGraphQLServer } from "./graphql/apollo-server.js";
 import { answerClientErrorsWithJson } from "./http/client-errors.js";
 import { graphqlRoute } from "./http/graphql-route.js";
 import { jsonErrorHandler, notFound } from "./http/json-errors.js";
+import { metricsRoute } from "./http/metrics-route.js";
 import { operationalRoutes } from "./http/operational-routes.js";
 import { assignRequestId } from "./http/request-id.js";
 import { requestLogging } from "./http/request-logging.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { createLogger, type Logger } from "./logger.js";
+import { Metrics } from "./metrics/metrics.js";
 import { createServices } from "./services.js";
 import type { Store } from "./store/database.js";
 import type { PasswordHasher } from "./users/password-hasher.js";
@@ -42,15 +44,18 @@ export interface App {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const runtime = await createServices(config, { logger, clock, ...(options.hasher ? { hasher: options.hasher } : {}) });
+  // Built only when on: off, the request path carries no timers and the route does not exist.
+  const metrics = config.metricsEnabled ? new Metrics() : undefined;
+  const runtime = await createServices(config, { logger, clock, metrics, ...(options.hasher ? { hasher: options.hasher } : {}) });
   const { services, store, keys } = runtime;
-  const graphql = await startGraphQLServer(config, logger, store.outage, options.httpServer);
+  const graphql = await startGraphQLServer(config, logger, store.outage, options.httpServer, metrics);
 
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
   app.use(assignRequestId, securityHeaders, requestLogging(logger));
   app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks }));
+  if (metrics) app.use(metricsRoute(metrics));
   app.use(
     config.graphqlPath,
     ...graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), {

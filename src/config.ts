@@ -41,6 +41,8 @@ export interface Config {
   readonly allowSignup: boolean;
   readonly passwordMinLength: number;
   readonly enableIntrospection: boolean;
+  /** GET /metrics (Prometheus); off in production unless asked for, since it reveals load and outcomes. */
+  readonly metricsEnabled: boolean;
   readonly jwt: {
     readonly algorithm: JwtAlgorithm;
     /** HS256: the current secret and the previous ones still accepted for verification. */
@@ -346,6 +348,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     allowSignup: e.ALLOW_SIGNUP,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     enableIntrospection: e.ENABLE_INTROSPECTION ?? !isProduction,
+    metricsEnabled: e.METRICS_ENABLED ?? !isProduction,
     jwt: jwtSettings(e, keys, secrets.access),
     refresh: {
       secret: secrets.refresh,

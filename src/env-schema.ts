@@ -68,6 +68,7 @@ const envSchema = z.object({
   ALLOW_SIGNUP: bool.default(true),
   PASSWORD_MIN_LENGTH: wholeNumber(8, 256).default(8),
   ENABLE_INTROSPECTION: bool.optional(),
+  METRICS_ENABLED: bool.optional(),
   ACCESS_TOKEN_SECRET: z.string().optional(),
   ACCESS_TOKEN_PREVIOUS_SECRETS: z.string().default(""),
   REFRESH_TOKEN_SECRET: z.string().optional(),

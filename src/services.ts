@@ -28,6 +28,7 @@ import { MailOutbox } from "./mail/mail-outbox.js";
 import { createMailTransport } from "./mail/mail-transport.js";
 import { MailWorker } from "./mail/mail-worker.js";
 import { OutboxRepository } from "./mail/outbox-repository.js";
+import type { Metrics } from "./metrics/metrics.js";
 import { MfaChallenges } from "./mfa/mfa-challenges.js";
 import { MfaRepository } from "./mfa/mfa-repository.js";
 import { MfaService } from "./mfa/mfa-service.js";
@@ -59,7 +60,10 @@ export interface Runtime {
 }
 
 /** Opens the store (migrated) and Redis when configured, and wires the services onto them. */
-export async function createServices(config: Config, deps: { logger: Logger; clock: Clock; hasher?: PasswordHasher }): Promise<Runtime> {
+export async function createServices(
+  config: Config,
+  deps: { logger: Logger; clock: Clock; hasher?: PasswordHasher; metrics?: Metrics | undefined },
+): Promise<Runtime> {
   const { logger, clock } = deps;
   const keys = createSigningKeys(config.jwt);
   const store = openStore(config.databaseUrl, logger);
@@ -78,7 +82,7 @@ export async function createServices(config: Config, deps: { logger: Logger; clo
     throw error;
   }
 
-  const events = new AuthEvents(store.db, clock, logger, store.outage);
+  const events = new AuthEvents(store.db, clock, logger, store.outage, deps.metrics);
   const sessionRepository = new SessionRepository(store.db);
   const namespace = deploymentNamespace(config.databaseUrl);
   const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, redisOutage, namespace, logger });

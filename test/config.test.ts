@@ -55,6 +55,7 @@ describe("bad values stop the start with one line naming the variable and what i
     ["LOG_LEVEL", "loud"],
     ["ALLOW_SIGNUP", "yes"],
     ["ENABLE_INTROSPECTION", "maybe"],
+    ["METRICS_ENABLED", "maybe"],
     ["PASSWORD_MIN_LENGTH", "4"],
     ["PASSWORD_MIN_LENGTH", "eight"],
     ["PASSWORD_MIN_LENGTH", "257"],

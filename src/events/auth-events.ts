@@ -56,6 +56,8 @@ export class AuthEvents {
     private readonly logger: Logger,
     /** The store's outage log: an unreachable store is reported once per outage, not per event. */
     private readonly storeOutage: OutageLog,
+    /** Counts each event as it is recorded (GET /metrics), when metrics are on. */
+    private readonly observer?: { observe(event: AuthEvent): void },
   ) {}
 
   /**
@@ -67,6 +69,7 @@ export class AuthEvents {
   }
 
   async record(event: AuthEvent): Promise<void> {
+    this.observer?.observe(event);
     const row = {
       type: event.type,
       user_id: event.userId ?? null,

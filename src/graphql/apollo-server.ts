@@ -7,6 +7,8 @@ import type { Config } from "../config.js";
 import type { GraphQLContext } from "../context.js";
 import type { OutageLog } from "../faults/outage-log.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { metricsPlugin } from "../metrics/metrics-plugin.js";
 import { createErrorFormatter } from "./error-formatter.js";
 import { graphqlLimits } from "./graphql-limits.js";
 import { InFlightOperations } from "./in-flight-plugin.js";
@@ -20,9 +22,15 @@ export interface GraphQLServer {
   stop(): Promise<void>;
 }
 
-function plugins(config: Config, inFlight: InFlightOperations, httpServer: Server | undefined): ApolloServerPlugin<GraphQLContext>[] {
+function plugins(
+  config: Config,
+  inFlight: InFlightOperations,
+  httpServer: Server | undefined,
+  metrics: Metrics | undefined,
+): ApolloServerPlugin<GraphQLContext>[] {
   return [
     inFlight.plugin(),
+    ...(metrics ? [metricsPlugin(metrics)] : []),
     config.isProduction
       ? ApolloServerPluginLandingPageDisabled()
       : // Sandbox sends requests from this page's origin with credentials, so refreshToken works there.
@@ -39,6 +47,7 @@ export async function startGraphQLServer(
   logger: Logger,
   storeOutage: OutageLog,
   httpServer?: Server,
+  metrics?: Metrics,
 ): Promise<GraphQLServer> {
   const inFlight = new InFlightOperations();
   const limits = graphqlLimits(config);
@@ -47,7 +56,7 @@ export async function startGraphQLServer(
     // Apollo's own warnings go through pino too, with the same redaction and request ids.
     logger,
     validationRules: limits.validationRules as never,
-    plugins: [...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]), ...plugins(config, inFlight, httpServer)],
+    plugins: [...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]), ...plugins(config, inFlight, httpServer, metrics)],
     parseOptions: limits.parseOptions,
     maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,

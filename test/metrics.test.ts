@@ -1,0 +1,89 @@
+import { randomBytes } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildSchema } from "../src/graphql/schema.js";
+import { errorOf, LOGIN, LOGOUT, ME, REFRESH } from "./support/graphql-client.js";
+import { restartingServerPerSuite, serverPerSuite } from "./support/server-fixture.js";
+import { STORES } from "./support/stores.js";
+import { logInUser, signUpUser } from "./support/test-server.js";
+
+/** The value of one sample line, `name{labels} value`, or undefined when the series is absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe.each(STORES)("GET /metrics on $name", (kind) => {
+  const fixture = serverPerSuite(kind, { env: { LOGIN_MAX_FAILURES: "2" } });
+  const chosenByClient = `op_${randomBytes(8).toString("hex")}`;
+  let text = "";
+  let contentType = "";
+
+  beforeAll(async () => {
+    const { server } = fixture;
+    const user = server.client();
+    const { username, password } = await signUpUser(user);
+    await logInUser(user, username, password);
+    expect((await user.request(REFRESH)).body.errors).toBeUndefined();
+    // Two failures block the (username, IP) pair; the third attempt is refused by the limit.
+    const stranger = server.client();
+    for (const expected of ["UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED"]) {
+      expect(errorOf(await stranger.request(LOGIN, { input: { username, password: "a wrong password entirely" } })).code).toBe(expected);
+    }
+    // The client's operation name, alias and fragment name are its own text: none may become a label.
+    const named = `query ${chosenByClient} { ${chosenByClient}: __typename ...${chosenByClient} } fragment ${chosenByClient} on Query { __typename }`;
+    expect((await user.request(named)).body.errors).toBeUndefined();
+    expect((await user.request(`{ __typename ${ME.slice("query { ".length, -2)} }`)).body.errors).toBeUndefined();
+    expect((await user.request(`{ ${chosenByClient} }`)).body.errors).toBeDefined();
+    expect((await user.request(LOGOUT)).body.errors).toBeUndefined();
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    contentType = res.headers.get("content-type") ?? "";
+    text = await res.text();
+  });
+
+  it("serves Prometheus text with the process metrics of this app's own registry", () => {
+    expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(sample(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(text).toContain("# TYPE nodejs_eventloop_lag_seconds gauge");
+  });
+
+  it("counts logins by outcome, refreshes, refusals and revocations", () => {
+    expect(sample(text, 'auth_logins_total{result="ok"}')).toBe(1);
+    expect(sample(text, 'auth_logins_total{result="failed"}')).toBe(2);
+    expect(sample(text, 'auth_logins_total{result="limited"}')).toBe(1);
+    expect(sample(text, "auth_refreshes_total")).toBe(1);
+    expect(sample(text, 'auth_rate_limit_refusals_total{limit="login"}')).toBe(1);
+    expect(sample(text, 'auth_revocations_total{reason="logout"}')).toBe(1);
+    // Known outcomes show from the start, at 0, so a dashboard's rate() has a series to read.
+    expect(sample(text, 'auth_refresh_reuse_total{kind="theft"}')).toBe(0);
+  });
+
+  it("times operations by the root field they select, from the schema", () => {
+    expect(sample(text, 'graphql_operation_duration_seconds_count{operation="login"}')).toBe(4);
+    expect(sample(text, 'graphql_operation_duration_seconds_count{operation="refreshToken"}')).toBe(1);
+    expect(sample(text, 'graphql_operation_duration_seconds_count{operation="__typename"}')).toBe(1);
+    expect(sample(text, 'graphql_operation_duration_seconds_count{operation="multiple"}')).toBe(1);
+    expect(sample(text, 'graphql_operation_duration_seconds_count{operation="unresolved"}')).toBe(1);
+  });
+
+  it("never labels a series with request input (regression guard: an operation or alias named by the client becoming a label)", () => {
+    expect(text).not.toContain(chosenByClient);
+    const schema = buildSchema();
+    const rootFields = [schema.getQueryType(), schema.getMutationType()].flatMap((type) => Object.keys(type?.getFields() ?? {}));
+    const operations = new Set([...text.matchAll(/operation="([^"]*)"/g)].map((m) => m[1]));
+    for (const operation of operations) expect([...rootFields, "__typename", "multiple", "unresolved"]).toContain(operation);
+  });
+});
+
+describe.each(STORES)("GET /metrics in production on $name", (kind) => {
+  const restart = restartingServerPerSuite(kind, { NODE_ENV: "production" });
+
+  it("answers 404 without METRICS_ENABLED, and serves the series with METRICS_ENABLED=true", async () => {
+    const off = await restart({});
+    expect((await fetch(`${off.url}/metrics`)).status).toBe(404);
+    const on = await restart({ METRICS_ENABLED: "true" });
+    const res = await fetch(`${on.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(sample(await res.text(), 'auth_logins_total{result="ok"}')).toBe(0);
+  });
+});
