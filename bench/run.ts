@@ -1,188 +1,158 @@
 /**
- * `npm run bench [-- --store sqlite|postgres] [--duration 5] [--connections 10]`
+ * `npm run bench [-- --store sqlite|postgres|both] [--mode production|development|both]
+ *  [--duration 5] [--connections 10] [--rounds 3]`, or `npm run bench -- --soak`.
  *
- * Starts the real server in its own process on loopback, drives each scenario with autocannon from
- * another process, and prints each scenario's throughput as a ratio to a `{ __typename }` baseline
- * measured in the same run on the same machine. See bench/README.md.
+ * Starts the project and its peers (bare Apollo, Yoga: bench/peers/) each in its own process on
+ * loopback, drives every scenario with autocannon from another process, interleaving the scenarios
+ * round by round so machine noise lands on all of them, and prints medians, the ratios issue 8
+ * sets goals for, and each process's peak RSS. See bench/README.md.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { arch, cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { type ScratchStore, scratchPostgres, scratchSqlite } from "../support/scratch-stores.js";
-import { login, PASSWORD, signUp } from "./bench-client.js";
-import type { LoadResult, LoadSpec } from "./load.js";
-import { type ServerProcess, startServer } from "./server-process.js";
+import { killHelpers } from "./child-json.js";
+import { printReport, problemsOf, type Rounds } from "./report.js";
+import { prepareScenarios, type Scenario } from "./scenarios.js";
+import { COOKIE_NAMES, type Mode, residentMb, type ServerProcess, startPeer, startServer } from "./server-process.js";
+import { soak } from "./soak.js";
+
+type StoreName = "sqlite" | "postgres";
 
 const DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 
-/** The development/test cookie name (`NODE_ENV=test` in server-process.ts). */
-const COOKIE_NAME = "refresh_token";
-
-interface Scenario {
-  readonly name: string;
-  readonly spec: Omit<LoadSpec, "url" | "connections" | "durationSeconds">;
-}
-
 interface Options {
-  readonly store: "sqlite" | "postgres";
+  readonly stores: StoreName[];
+  readonly modes: Mode[];
   readonly durationSeconds: number;
   readonly connections: number;
+  readonly rounds: number;
+  readonly soak: boolean;
+}
+
+function whole(value: string | undefined, name: string, min: number, max: number): number {
+  const n = Number(value);
+  // Bounded so a typo cannot turn a benchmark into a long load test.
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} accepts ${min} to ${max}`);
+  return n;
 }
 
 function readOptions(): Options {
   const { values } = parseArgs({
     options: {
-      store: { type: "string", default: "sqlite" },
-      duration: { type: "string", default: "5" },
+      store: { type: "string", default: "both" },
+      mode: { type: "string", default: "both" },
+      duration: { type: "string" },
       connections: { type: "string", default: "10" },
+      rounds: { type: "string", default: "3" },
+      soak: { type: "boolean", default: false },
     },
   });
-  const durationSeconds = Number(values.duration);
-  const connections = Number(values.connections);
-  if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("--store accepts sqlite or postgres");
-  // Bounded so a typo cannot turn a benchmark into a long load test.
-  if (!Number.isInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > 60)
-    throw new Error("--duration accepts 1 to 60 seconds");
-  if (!Number.isInteger(connections) || connections < 1 || connections > 100) throw new Error("--connections accepts 1 to 100");
-  return { store: values.store, durationSeconds, connections };
+  const pick = <T extends string>(value: string | undefined, name: string, all: T[]): T[] => {
+    if (value === "both") return all;
+    if (all.includes(value as T)) return [value as T];
+    throw new Error(`--${name} accepts ${all.join(", ")} or both`);
+  };
+  return {
+    stores: pick<StoreName>(values.store, "store", ["sqlite", "postgres"]),
+    modes: pick<Mode>(values.mode, "mode", ["production", "development"]),
+    // The soak is five minutes unless told otherwise; a scenario, 5 s.
+    durationSeconds: whole(values.duration ?? (values.soak ? "300" : "5"), "duration", 1, values.soak ? 1800 : 60),
+    connections: whole(values.connections, "connections", 1, 100),
+    rounds: whole(values.rounds, "rounds", 1, 9),
+    soak: values.soak,
+  };
 }
 
-const json = { "content-type": "application/json" };
-const body = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
+/** Everything started for one store and mode, so an interrupted run can stop it all. */
+const started: { servers: ServerProcess[]; stores: ScratchStore[] } = { servers: [], stores: [] };
 
-/** Creates the user and the sessions the scenarios use, through the API like any client. */
-async function prepareScenarios(endpoint: string, connections: number): Promise<Scenario[]> {
-  const username = `bench_${process.pid}`;
-  const { accessToken } = await signUp(endpoint, COOKIE_NAME, username);
-  // One session per connection: each connection's refresh chain is its own, as each browser's is.
-  const sessions: string[] = [];
-  for (let i = 0; i < connections; i += 1) sessions.push((await login(endpoint, COOKIE_NAME, username)).refreshCookie);
-  return [
-    { name: "{ __typename } (baseline)", spec: { headers: json, body: body("{ __typename }") } },
-    { name: "me (Bearer)", spec: { headers: { ...json, authorization: `Bearer ${accessToken}` }, body: body("{ me { id username } }") } },
-    {
-      name: "refreshToken (rotation)",
-      spec: {
-        headers: json,
-        body: body("mutation { refreshToken { accessToken } }"),
-        rotatingCookie: { name: COOKIE_NAME, values: sessions },
-      },
-    },
-    {
-      name: "login (argon2id)",
-      spec: {
-        headers: json,
-        body: body("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", { input: { username, password: PASSWORD } }),
-      },
-    },
-  ];
+async function cleanup(): Promise<void> {
+  killHelpers();
+  await Promise.all(started.servers.splice(0).map((server) => server.stop()));
+  await Promise.all(started.stores.splice(0).map((store) => store.drop()));
 }
 
-/** The load process running now, so an interrupted run can end it with the server. */
-let loadProcess: ChildProcess | undefined;
-
-/** Runs bench/load.ts in its own process, so the load generator does not share the server's event loop. */
-function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/load.ts"], { stdio: ["pipe", "pipe", "inherit"] });
-    loadProcess = child;
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      loadProcess = undefined;
-      const last = out.trim().split("\n").at(-1);
-      if (code !== 0 || last === undefined) reject(new Error(`load process exited with code ${code}`));
-      else resolve(JSON.parse(last) as LoadResult);
-    });
-    // Tokens travel on stdin, never on the command line where `ps` would show them.
-    child.stdin.end(JSON.stringify(spec));
-  });
+async function openStore(name: StoreName): Promise<ScratchStore> {
+  const store =
+    name === "postgres"
+      ? await scratchPostgres(process.env.TEST_DATABASE_URL ?? DEFAULT_POSTGRES_URL, "bench")
+      : scratchSqlite("auth-bench");
+  started.stores.push(store);
+  return store;
 }
 
-function printTable(rows: readonly { name: string; result: LoadResult }[]): void {
-  const baseline = rows[0]?.result.requestsPerSecond ?? 0;
-  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "vs baseline"];
-  const lines = rows.map(({ name, result }) => [
-    name,
-    result.requestsPerSecond.toFixed(0),
-    result.p50Ms.toFixed(1),
-    result.p99Ms.toFixed(1),
-    String(result.errors),
-    baseline > 0 ? `${(result.requestsPerSecond / baseline).toFixed(3)}x` : "-",
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
-  console.log(format(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const line of lines) console.log(format(line));
+async function start<T extends ServerProcess>(server: Promise<T>): Promise<T> {
+  const running = await server;
+  started.servers.push(running);
+  return running;
+}
+
+/** One store in one mode: every scenario, `rounds` times interleaved; returns the problems found. */
+async function benchmark(storeName: StoreName, mode: Mode, options: Options): Promise<string[]> {
+  const store = await openStore(storeName);
+  const peerSecret = randomBytes(32).toString("base64url");
+  const ours = await start(startServer(store.url, mode));
+  const apollo = await start(startPeer("apollo-peer", mode, peerSecret));
+  const yoga = await start(startPeer("yoga-peer", mode, peerSecret));
+  const targets = {
+    ours,
+    apollo,
+    yoga,
+    cookieName: COOKIE_NAMES[mode],
+    peerSecret,
+    postgresUrl: storeName === "postgres" ? store.url : undefined,
+  };
+  const scenarios = await prepareScenarios(targets, options.connections, options.durationSeconds);
+  console.log(`\n## ${storeName}, ${mode}`);
+  // A short unreported pass first, so no one is measured on a cold JIT.
+  const warm = await prepareScenarios(targets, options.connections, 1);
+  for (const scenario of warm.filter((s) => s.key.endsWith("typename") || s.key.endsWith(".me"))) await scenario.run();
+  const rounds: Rounds = new Map();
+  for (let round = 0; round < options.rounds; round += 1) {
+    for (const scenario of scenarios) {
+      const sample = await scenario.run();
+      rounds.set(scenario.key, [...(rounds.get(scenario.key) ?? []), sample]);
+    }
+  }
+  const rss = { ours: residentMb(ours.pid, "VmHWM"), "bare Apollo": residentMb(apollo.pid, "VmHWM"), Yoga: residentMb(yoga.pid, "VmHWM") };
+  printReport(scenarios, rounds, rss);
+  const problems = problemsOf(rounds, options.connections).map((p) => `${storeName}, ${mode}: ${p}`);
+  await cleanup();
+  return problems;
 }
 
 async function main(): Promise<void> {
   const options = readOptions();
-  let store: ScratchStore | undefined;
-  let server: ServerProcess | undefined;
-  const cleanup = async () => {
-    loadProcess?.kill("SIGTERM");
-    await server?.stop();
-    await store?.drop();
-  };
   process.once("SIGINT", () => {
     void cleanup().finally(() => process.exit(130));
   });
+  console.log(
+    `node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? arch()}; ${options.connections} connections, ` +
+      (options.soak ? `soak of ${options.durationSeconds} s` : `${options.durationSeconds} s per scenario, ${options.rounds} rounds`),
+  );
+  const problems: string[] = [];
   try {
-    store =
-      options.store === "postgres"
-        ? await scratchPostgres(process.env.TEST_DATABASE_URL ?? DEFAULT_POSTGRES_URL, "bench")
-        : scratchSqlite("auth-bench");
-    server = await startServer(store.url);
-    const endpoint = `${server.url}/graphql`;
-    const scenarios = await prepareScenarios(endpoint, options.connections);
-    console.log(
-      `store ${store.name}, ${options.connections} connections, ${options.durationSeconds} s each, ` +
-        `node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? arch()}`,
-    );
-    // A short unreported run first, so the baseline is not measured on a cold JIT.
-    await runLoad({
-      url: endpoint,
-      connections: options.connections,
-      durationSeconds: 1,
-      ...(scenarios[0]?.spec ?? { headers: json, body: "" }),
-    });
-    const rows: { name: string; result: LoadResult }[] = [];
-    for (const scenario of scenarios) {
-      const result = await runLoad({
-        url: endpoint,
-        connections: options.connections,
-        durationSeconds: options.durationSeconds,
-        ...scenario.spec,
-      });
-      rows.push({ name: scenario.name, result });
-    }
-    console.log("");
-    printTable(rows);
-    const refresh = rows.find((row) => row.name.startsWith("refreshToken"))?.result;
-    if (refresh) {
-      console.log(
-        `\nrefreshToken: ${refresh.rotations} rotations carried forward; ` +
-          `${refresh.chainsIntact}/${options.connections} sessions still refreshed after the run`,
+    if (options.soak) {
+      const [storeName = "sqlite"] = options.stores;
+      const [mode = "production"] = options.modes;
+      const store = await openStore(storeName);
+      const ours = await start(startServer(store.url, mode));
+      const scenarios: Scenario[] = await prepareScenarios(
+        { ours, apollo: ours, yoga: ours, cookieName: COOKIE_NAMES[mode], peerSecret: "", postgresUrl: undefined },
+        options.connections,
+        options.durationSeconds,
       );
+      problems.push(...(await soak(ours, scenarios, options.durationSeconds, options.connections)));
+    } else {
+      for (const storeName of options.stores)
+        for (const mode of options.modes) problems.push(...(await benchmark(storeName, mode, options)));
     }
-    const problems: string[] = [];
-    if (rows.some((row) => row.result.errors > 0)) problems.push("some requests failed: see the errors column");
-    if (refresh && refresh.chainsIntact < options.connections) problems.push("a session's rotation chain broke during the run");
-    // Within REFRESH_REUSE_GRACE a stale cookie is answered with the same successor, so a client that
-    // stopped carrying cookies forward would still succeed; only the count of new cookies shows it.
-    if (refresh && refresh.rotations < refresh.total - refresh.errors - options.connections) {
-      problems.push("refreshToken answers did not rotate the cookie on every request");
-    }
-    for (const problem of problems) console.log(problem);
-    if (problems.length > 0) process.exitCode = 1;
   } finally {
     await cleanup();
   }
+  for (const problem of problems) console.log(problem);
+  if (problems.length > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -1,13 +1,21 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { spawnMain, stopMain } from "../support/main-process.js";
 
-/** The real server (`src/main.ts`) running in its own process, as `npm start` runs it. */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** How the processes run: as deployed, or as on a developer's machine. */
+export type Mode = "production" | "development";
+
+/** A server under test in its own process: ours (`src/main.ts`) or a peer under bench/peers/. */
 export interface ServerProcess {
   readonly url: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -22,20 +30,27 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** The refresh cookie's name in each mode (config.ts: `__Host-` in production). */
+export const COOKIE_NAMES: Readonly<Record<Mode, string>> = { production: "__Host-refresh_token", development: "refresh_token" };
+
 /**
- * Starts the server on 127.0.0.1 with fresh secrets and limits raised far above what a run sends,
- * so the numbers measure the work and not the brute-force throttles. Logs stay at warn, so no
- * request line is written during a run; the "serving" line with the port is not written either,
- * hence a port chosen here and /readyz polled, where the tests read the port from that line.
+ * Starts the project on 127.0.0.1 in `mode` with fresh secrets and limits raised far above what a
+ * run sends, so the numbers measure the work and not the brute-force throttles. Logs stay at warn,
+ * so no request line is written during a run. Metrics are on in both modes, as the issue asks
+ * their cost to be measured. A port is chosen here and /readyz polled.
  */
-export async function startServer(databaseUrl: string): Promise<ServerProcess> {
+export async function startServer(databaseUrl: string, mode: Mode): Promise<ServerProcess> {
   const port = await freePort();
   const env = {
-    NODE_ENV: "test",
+    NODE_ENV: mode,
     LOG_LEVEL: "warn",
     HOST: "127.0.0.1",
     PORT: String(port),
     DATABASE_URL: databaseUrl,
+    JWT_ISSUER: `http://127.0.0.1:${port}`,
+    METRICS_ENABLED: "true",
+    // Any origin: production warns at start when none is set, and no browser takes part here.
+    CORS_ORIGINS: "http://127.0.0.1:5173",
     ACCESS_TOKEN_SECRET: randomBytes(32).toString("base64url"),
     REFRESH_TOKEN_SECRET: randomBytes(32).toString("base64url"),
     LOGIN_MAX_FAILURES: "1000",
@@ -43,9 +58,23 @@ export async function startServer(databaseUrl: string): Promise<ServerProcess> {
     SIGNUP_MAX_PER_IP_PER_HOUR: "1000000",
     REFRESH_MAX_PER_IP_PER_MINUTE: "1000000",
   };
-  const child = spawnMain(env, ["ignore", "inherit", "inherit"]);
+  return ready(port, spawnMain(env, ["ignore", "inherit", "inherit"]), stopMain);
+}
+
+/** Starts a peer (`bench/peers/<name>.ts`) on 127.0.0.1, verifying tokens signed with `secret`. */
+export async function startPeer(name: "apollo-peer" | "yoga-peer", mode: Mode, secret: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", `bench/peers/${name}.ts`], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", NODE_ENV: mode, PORT: String(port), PEER_SECRET: secret },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return ready(port, child, stopMain);
+}
+
+async function ready(port: number, child: ChildProcess, stop: (child: ChildProcess) => Promise<void>): Promise<ServerProcess> {
   const url = `http://127.0.0.1:${port}`;
-  const server = { url, stop: () => stopMain(child) };
+  const server = { url, pid: child.pid ?? 0, stop: () => stop(child) };
   try {
     await waitUntilReady(url, child);
   } catch (error) {
@@ -68,4 +97,14 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
     await sleep(100);
   }
   throw new Error("server was not ready within 30 s");
+}
+
+/** A process's resident set in MB: its peak so far (`VmHWM`) or now (`VmRSS`), from /proc. */
+export function residentMb(pid: number, which: "VmHWM" | "VmRSS"): number {
+  try {
+    const match = new RegExp(`^${which}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
