@@ -43,6 +43,9 @@ export async function startServer(databaseUrl: string, mode: Mode): Promise<Serv
   const port = await freePort();
   const env = {
     NODE_ENV: mode,
+    // Production insists on SMTP; no mail is sent during a run (nobody signs up but the bench user,
+    // whose verification mail fails against this closed port and stays in the outbox).
+    ...(mode === "production" ? { SMTP_URL: "smtp://127.0.0.1:9" } : {}),
     LOG_LEVEL: "warn",
     HOST: "127.0.0.1",
     PORT: String(port),

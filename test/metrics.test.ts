@@ -4,6 +4,7 @@ import { buildSchema } from "../src/graphql/schema.js";
 import { errorOf, LOGIN, LOGOUT, REFRESH } from "./support/graphql-client.js";
 import { restartingServerPerSuite, serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
+import { PRODUCTION_ENV } from "./support/test-config.js";
 import { logInUser, signUpUser } from "./support/test-server.js";
 
 /** The value of one sample line, `name{labels} value`, or undefined when the series is absent. */
@@ -76,7 +77,7 @@ describe.each(STORES)("GET /metrics on $name", (kind) => {
 });
 
 describe.each(STORES)("GET /metrics in production on $name", (kind) => {
-  const restart = restartingServerPerSuite(kind, { NODE_ENV: "production" });
+  const restart = restartingServerPerSuite(kind, PRODUCTION_ENV);
 
   it("answers 404 without METRICS_ENABLED, and serves the series with METRICS_ENABLED=true", async () => {
     const off = await restart({});
