@@ -199,5 +199,7 @@ function connectRedis(url: string, outage: OutageLog): Redis {
   });
   redis.on("ready", () => outage.recovered());
   redis.on("error", (error) => outage.failed(error));
+  // A dropped connection that comes back before a reconnect attempt fails emits no "error".
+  redis.on("reconnecting", () => outage.failed(new Error("connection lost; reconnecting")));
   return redis;
 }

@@ -62,6 +62,7 @@ export class RedisRevocationBus implements RevocationBus {
       outage.failed(error);
       settleFirst();
     });
+    subscriber.on("reconnecting", () => outage.failed(new Error("connection lost; reconnecting")));
     subscriber.on("ready", () => {
       subscriber.subscribe(channel).then(
         () => {

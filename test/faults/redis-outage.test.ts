@@ -65,7 +65,7 @@ describe.skipIf(!hasRedisBinary())("Redis killed and back", () => {
     // The publish that failed is a warning without a stack: nothing was lost.
     expect(log.lines.filter((line) => line.level >= 50)).toEqual([]);
     expect(log.count(/could not publish session revocation/)).toBe(1);
-    await eventually("Redis declared back", () => log.count(/^redis reachable again/) === 1);
+    await eventually("Redis declared back", () => log.count(/^redis reachable again/) === 1, 15_000);
   });
 
   it("rate limits count in the per-process insurance while Redis is down, and in Redis, across instances, once it is back", async () => {
@@ -86,7 +86,7 @@ describe.skipIf(!hasRedisBinary())("Redis killed and back", () => {
   });
 
   it("says once that Redis went and once that it came back, however many reconnects failed between", async () => {
-    await eventually("the second return declared", () => log.count(/^redis reachable again/) >= 2);
+    await eventually("the second return declared", () => log.count(/^redis reachable again/) >= 2, 15_000);
     expect(log.count(/^redis unreachable/)).toBe(2);
     expect(log.count(/^redis reachable again/)).toBe(2);
     expect(log.lines.filter((line) => line.level >= 50)).toEqual([]);
@@ -123,7 +123,7 @@ describe.skipIf(!hasRedisBinary())("Redis down at start-up", () => {
 
     await redis.start();
     await eventually("readiness with Redis", async () => (await fetch(`${early.url}/readyz`)).status === 200);
-    await eventually("the return declared", () => log.count(/^redis reachable again/) === 1);
+    await eventually("the return declared", () => log.count(/^redis reachable again/) === 1, 15_000);
 
     // Limits: the failure is counted in Redis, not only in this process.
     await failLogin(early, `ghost_${Date.now()}`);
