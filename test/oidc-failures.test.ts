@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorOf, type GraphQLResponse, SIGN_UP } from "./support/graphql-client.js";
-import { authorizeAt, completeOidc, oidcEnv, REDIRECT_URI, startOidc } from "./support/oidc-flow.js";
+import { authorizeAt, completeOidc, newProviderAccount, oidcEnv, REDIRECT_URI, startOidc } from "./support/oidc-flow.js";
 import { OidcTestProvider, type TokenEndpointMode, type TokenFault } from "./support/oidc-test-provider.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
@@ -15,8 +15,6 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
 }
-
-let accounts = 0;
 
 describe.each(STORES)("OpenID Connect sign-in refusals on $name", (kind) => {
   let provider: OidcTestProvider;
@@ -37,15 +35,7 @@ describe.each(STORES)("OpenID Connect sign-in refusals on $name", (kind) => {
   const fixture = serverPerSuite(kind, { env });
 
   function newAccount(overrides: { email_verified?: boolean } = {}) {
-    accounts += 1;
-    const name = `idp${process.pid}_${kind.name}_${accounts}`;
-    return provider.addAccount({
-      sub: `sub-${name}`,
-      email: `${name}@example.org`,
-      email_verified: true,
-      preferred_username: name,
-      ...overrides,
-    });
+    return newProviderAccount(provider, `idp_${kind.name}_`, overrides);
   }
 
   /** Refused without a session: no refresh cookie, and the address is still free for a sign-up. */
@@ -55,7 +45,7 @@ describe.each(STORES)("OpenID Connect sign-in refusals on $name", (kind) => {
     expect(response.body.data?.completeOidcLogin ?? null).toBeNull();
     const signUp = await fixture.server
       .client()
-      .request(SIGN_UP, { input: { username: `free${accounts}${kind.name}`, email, password: "correct horse battery staple" } });
+      .request(SIGN_UP, { input: { username: `free_${email.split("@")[0]}`, email, password: "correct horse battery staple" } });
     expect(signUp.body.errors).toBeUndefined();
   }
 

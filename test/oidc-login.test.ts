@@ -8,6 +8,7 @@ import {
   authorizeAt,
   completeOidc,
   LINKED_IDENTITIES,
+  newProviderAccount,
   OIDC_PROVIDERS,
   oidcEnv,
   REDIRECT_URI,
@@ -20,8 +21,6 @@ import { refreshCookieOf, serverPerSuite } from "./support/server-fixture.js";
 import { execSql } from "./support/store-sql.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser, startTestServer } from "./support/test-server.js";
-
-let accounts = 0;
 
 describe.each(STORES)("Sign in with an OpenID Connect provider on $name", (kind) => {
   let provider: OidcTestProvider;
@@ -39,15 +38,7 @@ describe.each(STORES)("Sign in with an OpenID Connect provider on $name", (kind)
   function newAccount(
     overrides: { email?: string; email_verified?: boolean; preferred_username?: string; emailOnlyInUserinfo?: boolean } = {},
   ) {
-    accounts += 1;
-    const name = `oidc${process.pid}_${kind.name}_${accounts}`;
-    return provider.addAccount({
-      sub: `sub-${name}`,
-      email: `${name}@example.org`,
-      email_verified: true,
-      preferred_username: name,
-      ...overrides,
-    });
+    return newProviderAccount(provider, `oidc_${kind.name}_`, overrides);
   }
 
   it("lists the configured providers publicly, by id and display name", async () => {

@@ -7,7 +7,7 @@ import {
   UnlinkIdentityDocument,
 } from "../../client/generated/operations.js";
 import type { GraphQLClient, GraphQLResponse } from "./graphql-client.js";
-import { type OidcTestProvider, TEST_CLIENT } from "./oidc-test-provider.js";
+import { type OidcTestProvider, type ProviderAccount, TEST_CLIENT } from "./oidc-test-provider.js";
 
 export const OIDC_PROVIDERS = print(OidcProvidersDocument);
 export const START_OIDC = print(StartOidcLoginDocument);
@@ -62,4 +62,19 @@ export async function signInWithProvider(client: GraphQLClient, provider: OidcTe
   const token = completed.body.data?.completeOidcLogin?.accessToken as string | undefined;
   if (token) client.accessToken = token;
   return completed;
+}
+
+let accounts = 0;
+
+/** A new account at the provider with a verified address, named uniquely across files, stores and runs. */
+export function newProviderAccount(provider: OidcTestProvider, label: string, overrides: Partial<ProviderAccount> = {}): ProviderAccount {
+  accounts += 1;
+  const name = `${label}${process.pid}_${accounts}`;
+  return provider.addAccount({
+    sub: `sub-${name}`,
+    email: `${name}@example.org`,
+    email_verified: true,
+    preferred_username: name,
+    ...overrides,
+  });
 }
