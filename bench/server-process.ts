@@ -60,6 +60,8 @@ export async function startServer(databaseUrl: string, mode: Mode): Promise<Serv
     LOGIN_MAX_FAILURES_PER_IP_PER_DAY: "1000000",
     SIGNUP_MAX_PER_IP_PER_HOUR: "1000000",
     REFRESH_MAX_PER_IP_PER_MINUTE: "1000000",
+    LOGIN_MAX_PER_IP_PER_MINUTE: "1000000",
+    MAX_SESSIONS_PER_USER: "10000",
   };
   return ready(port, spawnMain(env, ["ignore", "inherit", "inherit"]), stopMain);
 }

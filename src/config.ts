@@ -90,6 +90,10 @@ export interface Config {
     readonly loginFailuresPerUserIp: number;
     readonly loginBlockSeconds: number;
     readonly loginFailuresPerIpPerDay: number;
+    /** Login, verifyMfa and completeOidcLogin requests per IP and minute, successful or not. */
+    readonly loginsPerIpPerMinute: number;
+    /** Live sessions an account may hold; a login beyond it ends the least recently used. */
+    readonly sessionsPerUser: number;
     readonly signupsPerIpPerHour: number;
     readonly refreshesPerIpPerMinute: number;
   };
@@ -296,6 +300,8 @@ function limitSettings(e: ParsedEnv): Config["limits"] {
     loginFailuresPerUserIp: e.LOGIN_MAX_FAILURES,
     loginBlockSeconds: Math.ceil(e.LOGIN_BLOCK_DURATION / SECONDS),
     loginFailuresPerIpPerDay: e.LOGIN_MAX_FAILURES_PER_IP_PER_DAY,
+    loginsPerIpPerMinute: e.LOGIN_MAX_PER_IP_PER_MINUTE,
+    sessionsPerUser: e.MAX_SESSIONS_PER_USER,
     signupsPerIpPerHour: e.SIGNUP_MAX_PER_IP_PER_HOUR,
     refreshesPerIpPerMinute: e.REFRESH_MAX_PER_IP_PER_MINUTE,
   };

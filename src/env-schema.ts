@@ -96,6 +96,8 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: wholeNumber(1, 1000).default(5),
   LOGIN_BLOCK_DURATION: duration(SECONDS).default(ms("15m")),
   LOGIN_MAX_FAILURES_PER_IP_PER_DAY: wholeNumber(1, 1_000_000).default(100),
+  LOGIN_MAX_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
+  MAX_SESSIONS_PER_USER: wholeNumber(1, 10_000).default(50),
   SIGNUP_MAX_PER_IP_PER_HOUR: wholeNumber(1, 1_000_000).default(10),
   REFRESH_MAX_PER_IP_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   // Each provider's own OIDC_<ID>_* variables are read by src/oidc/oidc-settings.ts.

@@ -92,11 +92,16 @@ export class AuthError extends Error {
   readonly retryAfter?: number;
   /** With `MFA_REQUIRED`: the single-use token `verifyMfa` completes the login with. */
   readonly mfaToken?: string;
+  /**
+   * With `RATE_LIMITED`: true for the first refusal of a key in its block, which the audit trail
+   * records; the refusals after it in the same block are not recorded again. Never sent to clients.
+   */
+  readonly firstRefusal?: boolean;
 
   private constructor(
     readonly code: ErrorCode,
     message: string,
-    details: Pick<AuthError, "reason" | "field" | "retryAfter" | "mfaToken"> = {},
+    details: Pick<AuthError, "reason" | "field" | "retryAfter" | "mfaToken" | "firstRefusal"> = {},
   ) {
     super(message);
     Object.assign(this, details);
@@ -131,7 +136,8 @@ export class AuthError extends Error {
     return new AuthError("BAD_USER_INPUT", LINK_MESSAGES[reason], { reason, field: "token" });
   }
 
-  static rateLimited(retryAfterSeconds: number): AuthError {
-    return new AuthError("RATE_LIMITED", "Too many attempts; try again later", { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });
+  static rateLimited(retryAfterSeconds: number, firstRefusal = true): AuthError {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new AuthError("RATE_LIMITED", "Too many attempts; try again later", { retryAfter, firstRefusal });
   }
 }

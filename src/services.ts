@@ -7,6 +7,8 @@ import { LinkRepository } from "./account/link-repository.js";
 import { PasswordResetService } from "./account/password-reset-service.js";
 import { AccessTokens } from "./auth/access-tokens.js";
 import { AuthService } from "./auth/auth-service.js";
+import { OwnerProof } from "./auth/owner-proof.js";
+import { PasswordReplacement } from "./auth/password-replacement.js";
 import { RefreshCookie } from "./auth/refresh-cookie.js";
 import { RefreshTokens } from "./auth/refresh-tokens.js";
 import { createRevocationBus } from "./auth/revocation-bus-factory.js";
@@ -83,7 +85,7 @@ export async function createServices(
   }
 
   const events = new AuthEvents(store.db, clock, logger, store.outage, deps.metrics);
-  const sessionRepository = new SessionRepository(store.db);
+  const sessionRepository = new SessionRepository(store.db, store.dialect);
   const namespace = deploymentNamespace(config.databaseUrl);
   const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, redisOutage, namespace, logger });
   // Revocations are kept as long as any access token of the session could still be accepted.
@@ -93,7 +95,15 @@ export async function createServices(
 
   const accessTokens = new AccessTokens(keys, config.jwt, clock);
   const refreshTokens = new RefreshTokens(config.refresh.secret);
-  const sessions = new SessionService(sessionRepository, refreshTokens, revocations, events, config.refresh, clock);
+  const sessions = new SessionService(
+    sessionRepository,
+    refreshTokens,
+    revocations,
+    events,
+    config.refresh,
+    config.limits.sessionsPerUser,
+    clock,
+  );
   const hasher = deps.hasher ?? createPasswordHasher();
   await hasher.warmUp();
   const userRepository = new UserRepository(store.db);
@@ -107,6 +117,8 @@ export async function createServices(
   const outbox = new MailOutbox(store.db, outboxRepository, new SealedBox(config.refresh.secret, "mail-outbox"), clock);
   const mailWorker = new MailWorker(outbox, outboxRepository, createMailTransport(config.mail, logger), clock, logger, store.outage);
   mailWorker.start();
+  const proof = new OwnerProof(users, mfa, limits, events);
+  const passwords = new PasswordReplacement(store.db, userRepository, sessionRepository, mfaRepository, revocations, clock);
   const links = new AccountLinks(store.db, new LinkRepository(store.db), outbox, clock);
   const account: AccountDeps = {
     db: store.db,
@@ -117,8 +129,8 @@ export async function createServices(
     limits,
     events,
     outbox,
-    mfa,
-    challenges,
+    proof,
+    passwords,
     settings: config.mail,
     clock,
   };
@@ -135,6 +147,8 @@ export async function createServices(
     challenges,
     outbox,
     emailVerification,
+    proof,
+    passwords,
     config.allowSignup,
   );
   const oidc = new OidcService(

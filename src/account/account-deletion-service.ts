@@ -1,7 +1,7 @@
 import type { Viewer } from "../auth/access-tokens.js";
 import type { ClientInfo } from "../auth/client-info.js";
 import { mails } from "../mail/mail-templates.js";
-import { type AccountDeps, provePassword } from "./account-deps.js";
+import type { AccountDeps } from "./account-deps.js";
 
 /**
  * Erasure on request (GDPR Art. 17): the account, its sessions, links and pending mail go; the
@@ -13,7 +13,7 @@ export class AccountDeletionService {
 
   /** Checks the password like changePassword does (counted with this account's failed logins), then deletes. */
   async delete(viewer: Viewer, currentPassword: string, totpCode: string | null | undefined, client: ClientInfo): Promise<true> {
-    const user = await provePassword(this.deps, viewer, currentPassword, totpCode, client);
+    const { user } = await this.deps.proof.prove(viewer, currentPassword, totpCode, client, "delete_account");
     // Announced before the rows go, so every instance refuses the access tokens within a second.
     await this.deps.sessions.endAll(user.id, "account_deleted", client);
     await this.deps.db.transaction().execute(async (trx) => {

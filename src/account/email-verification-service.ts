@@ -4,7 +4,7 @@ import { AuthError } from "../errors.js";
 import { mails } from "../mail/mail-templates.js";
 import type { UserRow } from "../store/tables.js";
 import { checkEmail, identityKey } from "../users/user-rules.js";
-import { type AccountDeps, provePassword } from "./account-deps.js";
+import type { AccountDeps } from "./account-deps.js";
 
 /**
  * Proving an address (ASVS 6.4, OIDC `email_verified`): a link mailed at sign-up or on request,
@@ -45,7 +45,7 @@ export class EmailVerificationService {
     client: ClientInfo,
   ): Promise<true> {
     const { newEmail } = input;
-    const user = await provePassword(this.deps, viewer, input.currentPassword, input.totpCode, client);
+    const { user } = await this.deps.proof.prove(viewer, input.currentPassword, input.totpCode, client, "request_email_change");
     const address = checkEmail(newEmail, "newEmail");
     const key = identityKey(address);
     if (key === user.email_key) throw AuthError.badInput("newEmail", "newEmail is already this account's address");

@@ -40,19 +40,18 @@ export class PasswordResetService {
     const user = await this.deps.userRows.findById(link.user_id);
     if (!user) throw new Error("a reset link outlived its account");
     const passwordHash = await this.deps.users.hashNewPassword(user, newPassword);
-    await this.deps.db.transaction().execute(async (trx) => {
-      await this.deps.links.consume(trx, link);
-      await this.deps.links.retireAll(trx, user.id, "password_reset");
-      await this.deps.userRows.updatePasswordHash(user.id, passwordHash, this.deps.clock.now(), trx);
-      // The link reached the mailbox: that proves the address (the contract marks it verified).
-      await this.deps.userRows.markEmailVerified(user.id, this.deps.clock.now(), trx);
-      await this.deps.outbox.enqueue(trx, user.id, "password_changed", mails.passwordChanged(user.email));
-    });
-    this.deps.outbox.wake();
     // ASVS 6.4.3 / 7.4.3: whoever held a session with the old password loses it, and a login step
     // opened with the old password (an mfaToken) can no longer be completed.
-    await this.deps.challenges.endAllOf(user.id);
-    await this.deps.sessions.endAll(user.id, "password_reset", client);
+    await this.deps.passwords.replace(user, passwordHash, "password_reset", {
+      alongside: async (trx) => {
+        await this.deps.links.consume(trx, link);
+        await this.deps.links.retireAll(trx, user.id, "password_reset");
+        // The link reached the mailbox: that proves the address (the contract marks it verified).
+        await this.deps.userRows.markEmailVerified(user.id, this.deps.clock.now(), trx);
+        await this.deps.outbox.enqueue(trx, user.id, "password_changed", mails.passwordChanged(user.email));
+      },
+    });
+    this.deps.outbox.wake();
     await this.deps.events.record({ type: "password_reset", userId: user.id, ...client });
     return true;
   }

@@ -1,19 +1,22 @@
 import type { EmailVerificationService } from "../account/email-verification-service.js";
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
+import { auditedLimit } from "../events/rate-limit-audit.js";
 import type { LoginAttempt, RateLimits } from "../limits/rate-limits.js";
 import type { MailOutbox, MailPurpose } from "../mail/mail-outbox.js";
 import { mails } from "../mail/mail-templates.js";
 import type { OutgoingMail } from "../mail/mail-transport.js";
 import type { MfaChallenges } from "../mfa/mfa-challenges.js";
-import type { MfaService, SecondFactor } from "../mfa/mfa-service.js";
+import type { MfaService } from "../mfa/mfa-service.js";
 import type { TotpEnrollmentOffer } from "../mfa/totp.js";
-import { FIELD_LIMITS } from "../store/field-limits.js";
 import type { UserRow } from "../store/tables.js";
-import { checkLoginInput, identityKey, refuseControlCharacters } from "../users/user-rules.js";
+import { checkLoginInput, refuseControlCharacters } from "../users/user-rules.js";
 import { type NewUser, rolesOf, type UserService } from "../users/user-service.js";
 import type { AccessTokens, Viewer } from "./access-tokens.js";
 import type { ClientInfo } from "./client-info.js";
+import { accountKey, unknownAccountKey } from "./login-keys.js";
+import type { OwnerProof } from "./owner-proof.js";
+import type { PasswordReplacement } from "./password-replacement.js";
 import type { RotatedSession, SessionService } from "./session-service.js";
 
 /** What a successful sign-up, login, refresh or password change hands back. */
@@ -38,6 +41,8 @@ export class AuthService {
     private readonly challenges: MfaChallenges,
     private readonly outbox: MailOutbox,
     private readonly verification: EmailVerificationService,
+    private readonly proof: OwnerProof,
+    private readonly passwords: PasswordReplacement,
     private readonly allowSignup: boolean,
   ) {}
 
@@ -47,14 +52,16 @@ export class AuthService {
     const user = await this.users.create(input);
     await this.events.record({ type: "signup", userId: user.id, ...client });
     await this.verification.sendLink(user);
-    return this.issue(user, await this.sessions.start(user.id, client, { amr: ["pwd"] }));
+    return this.issue(user, await this.sessions.start(user, client, { amr: ["pwd"] }));
   }
 
   async login(identifier: string, password: string, client: ClientInfo): Promise<AuthResult> {
     checkLoginInput(identifier, password);
-    const key = identityKey(identifier).slice(0, FIELD_LIMITS.email);
-    const attempt = await this.limited(this.limits.beginLoginAttempt(key, client.ip), client, "login");
-    const result = await this.users.authenticate(identifier, password);
+    await this.countLoginRequest(client, "login");
+    const account = await this.users.findForLogin(identifier);
+    const key = account ? accountKey(account.id) : unknownAccountKey(identifier);
+    const attempt = await this.limited(this.limits.beginLoginAttempt(key, client.ip), client, "login", account?.id);
+    const result = await this.users.checkPassword(account, password);
     if (!result.ok) {
       await this.events.record({
         type: "login_failed",
@@ -68,13 +75,19 @@ export class AuthService {
     if (result.rehashed) await this.events.record({ type: "password_rehashed", userId: user.id, ...client });
     if (await this.mfa.isEnabled(user.id)) {
       // A right password is no failure, but not yet a login either: earlier failures stay counted,
-      // so wrong codes across fresh mfaTokens spend one (username, IP) budget (ASVS 6.3.1).
+      // so wrong codes across fresh mfaTokens spend one (account, IP) budget (ASVS 6.3.1).
       await attempt.refunded();
-      const mfaToken = await this.challenges.issue(user.id, key);
-      await this.events.record({ type: "mfa_required", userId: user.id, ...client });
-      throw AuthError.mfaRequired(mfaToken);
+      throw await this.secondFactorDue(user, client);
     }
     return this.completeLogin(user, attempt, ["pwd"], client);
+  }
+
+  /**
+   * Counts one login-type request (`what`) against the IP's per-minute budget, successful or not
+   * (LOGIN_MAX_PER_IP_PER_MINUTE; OWASP ASVS 2.4.1, CWE-770).
+   */
+  countLoginRequest(client: ClientInfo, what: string): Promise<void> {
+    return this.limited(this.limits.consumeLoginRequest(client.ip), client, what);
   }
 
   /**
@@ -82,22 +95,32 @@ export class AuthService {
    * verifyMfa completes it; the second factor is the account's, whatever proved the first.
    */
   async requireSecondFactorIfEnabled(user: UserRow, client: ClientInfo): Promise<void> {
-    if (!(await this.mfa.isEnabled(user.id))) return;
-    const mfaToken = await this.challenges.issue(user.id, user.username_key);
+    if (await this.mfa.isEnabled(user.id)) throw await this.secondFactorDue(user, client);
+  }
+
+  /** The MFA_REQUIRED answer, with a login step bound to the account's current credential version. */
+  private async secondFactorDue(user: UserRow, client: ClientInfo): Promise<AuthError> {
+    const mfaToken = await this.challenges.issue(user, accountKey(user.id));
     await this.events.record({ type: "mfa_required", userId: user.id, ...client });
-    throw AuthError.mfaRequired(mfaToken);
+    return AuthError.mfaRequired(mfaToken);
   }
 
   /** The second step of a login that answered MFA_REQUIRED; on success exactly what `login` returns. */
   async verifyMfa(mfaToken: string, code: string, client: ClientInfo): Promise<AuthResult> {
     refuseControlCharacters("mfaToken", mfaToken);
     refuseControlCharacters("code", code);
+    await this.countLoginRequest(client, "verify_mfa");
     const challenge = await this.challenges.find(mfaToken);
     if (!challenge) {
       await this.events.record({ type: "mfa_failed", ...client, detail: "mfaToken invalid" });
       throw AuthError.unauthenticated("MFA_TOKEN_INVALID");
     }
-    const attempt = await this.limited(this.limits.beginLoginAttempt(challenge.login_key, client.ip), client, "verify_mfa");
+    const attempt = await this.limited(
+      this.limits.beginLoginAttempt(challenge.login_key, client.ip),
+      client,
+      "verify_mfa",
+      challenge.user_id,
+    );
     const user = await this.users.findById(challenge.user_id);
     const factor = user ? await this.mfa.verify(user.id, code.trim(), client) : undefined;
     if (!user || !factor) {
@@ -106,12 +129,15 @@ export class AuthService {
       throw AuthError.unauthenticated("MFA_CODE_INVALID");
     }
     if (!(await this.challenges.consume(challenge))) throw AuthError.unauthenticated("MFA_TOKEN_INVALID");
-    return this.completeLogin(user, attempt, ["pwd", factor], client);
+    // The session is as of the password check that opened the step: a change since voids it.
+    const owner = { ...user, credential_version: challenge.credential_version };
+    return this.completeLogin(owner, attempt, ["pwd", factor], client);
   }
 
+  /** Starts the session as of `user.credential_version`, the version the password was checked at. */
   private async completeLogin(user: UserRow, attempt: LoginAttempt, amr: string[], client: ClientInfo): Promise<AuthResult> {
     await attempt.succeeded();
-    const session = await this.sessions.start(user.id, client, { amr });
+    const session = await this.sessions.start(user, client, { amr });
     await this.events.record({ type: "login_succeeded", userId: user.id, sessionId: session.session.id, ...client, detail: amr.join("+") });
     return this.issue(user, session);
   }
@@ -138,27 +164,32 @@ export class AuthService {
     return this.sessions.end(viewer.userId, sessionId, "revoked", client);
   }
 
-  /** OWASP ASVS 7.4.3: a password change ends every other session and renews this one's token. */
+  /**
+   * OWASP ASVS 7.4.3: a password change ends every session of the account, the caller's own
+   * included (a copy of its tokens may be what the change is for), and the caller goes on in a
+   * new session that the answer carries.
+   */
   async changePassword(
     viewer: Viewer,
     input: { currentPassword: string; newPassword: string; totpCode?: string | null | undefined },
     client: ClientInfo,
   ): Promise<AuthResult> {
-    const { currentPassword, newPassword } = input;
-    const { user: current } = await this.proveOwner(viewer, currentPassword, input.totpCode, client, "change_password");
-    const user = await this.users.setPassword(current, newPassword);
-    await this.challenges.endAllOf(user.id);
-    await this.sessions.endAll(user.id, "password_changed", client, viewer.sessionId);
+    const { user: current, factor } = await this.proof.prove(viewer, input.currentPassword, input.totpCode, client, "change_password");
+    const passwordHash = await this.users.hashNewPassword(current, input.newPassword);
+    const user = await this.passwords.replace(current, passwordHash, "password_changed", { expectVersion: true });
+    // Another change came first and ended this session with the others.
+    if (!user) throw AuthError.unauthenticated("SESSION_REVOKED");
     await this.events.record({ type: "password_changed", userId: user.id, sessionId: viewer.sessionId, ...client });
     // OWASP ASVS 6.3.7: the owner hears of a password change they may not have made.
     await this.outbox.send(user.id, "password_changed", mails.passwordChanged(user.email));
-    return this.issue(user, await this.sessions.reissue(user.id, viewer.sessionId, client));
+    const amr = factor ? ["pwd", factor] : ["pwd"];
+    return this.issue(user, await this.sessions.start(user, client, { amr }));
   }
 
   /** Checks the password, then refuses with TOTP already on, before making a new secret. */
   async beginTotpEnrollment(viewer: Viewer, currentPassword: string, client: ClientInfo): Promise<TotpEnrollmentOffer> {
     await this.mfa.refuseIfEnabled(viewer.userId);
-    const { user } = await this.proveOwner(viewer, currentPassword, undefined, client, "mfa_enrollment");
+    const { user } = await this.proof.prove(viewer, currentPassword, undefined, client, "mfa_enrollment");
     return this.mfa.begin(user, client);
   }
 
@@ -171,7 +202,7 @@ export class AuthService {
 
   /** A current code is a second proof of presence: a stolen access token alone cannot remove the factor. */
   async disableTotp(viewer: Viewer, code: string, client: ClientInfo): Promise<boolean> {
-    const disabled = await this.withCodeGuesses(viewer, code, client, "disable_mfa", () => this.mfa.disable(viewer.userId, code, client));
+    const disabled = await this.proof.withCode(viewer, code, client, "disable_mfa", () => this.mfa.disable(viewer.userId, code, client));
     if (disabled) await this.notify(viewer.userId, "mfa_disabled", mails.mfaDisabled);
     return disabled;
   }
@@ -183,39 +214,9 @@ export class AuthService {
   }
 
   async regenerateRecoveryCodes(viewer: Viewer, code: string, client: ClientInfo): Promise<string[]> {
-    return this.withCodeGuesses(viewer, code, client, "regenerate_codes", () =>
+    return this.proof.withCode(viewer, code, client, "regenerate_codes", () =>
       this.mfa.regenerateRecoveryCodes(viewer.userId, code, client),
     );
-  }
-
-  /**
-   * The caller's current password, and with MFA on a current code too (step-up), counted in the
-   * account's login limits. The proof resets the count, as a successful login does, so retrying a
-   * refused new password never locks anyone out.
-   */
-  private async proveOwner(
-    viewer: Viewer,
-    currentPassword: string,
-    totpCode: string | null | undefined,
-    client: ClientInfo,
-    what: string,
-  ): Promise<{ user: UserRow; factor: SecondFactor | undefined }> {
-    refuseControlCharacters("currentPassword", currentPassword);
-    if (totpCode) refuseControlCharacters("totpCode", totpCode);
-    const attempt = await this.limited(this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip), client, what);
-    const user = await this.users.verifyPassword(viewer.userId, currentPassword);
-    const factor = await this.mfa.requireStepUp(user.id, totpCode, client);
-    await attempt.succeeded();
-    return { user, factor };
-  }
-
-  /** Runs `use` with `code` checked inside it, each try counted in the account's login limits. */
-  private async withCodeGuesses<T>(viewer: Viewer, code: string, client: ClientInfo, what: string, use: () => Promise<T>): Promise<T> {
-    refuseControlCharacters("code", code);
-    const attempt = await this.limited(this.limits.beginLoginAttempt(`user:${viewer.userId}`, client.ip), client, what);
-    const result = await use();
-    await attempt.succeeded();
-    return result;
   }
 
   /** Access token and refresh cookie for a session just started, rotated or reissued. */
@@ -237,14 +238,7 @@ export class AuthService {
     return { accessToken: access.token, expiresIn: access.expiresIn, user, refreshToken, sessionExpiresAt: session.expires_at };
   }
 
-  /** Records a refusal in the audit trail before passing it on. */
-  private async limited<T>(check: Promise<T>, client: ClientInfo, what: string): Promise<T> {
-    try {
-      return await check;
-    } catch (error) {
-      if (error instanceof AuthError && error.code === "RATE_LIMITED")
-        await this.events.record({ type: "rate_limited", ...client, detail: what });
-      throw error;
-    }
+  private limited<T>(check: Promise<T>, client: ClientInfo, what: string, userId?: string): Promise<T> {
+    return auditedLimit(this.events, check, what, client, userId);
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { Dialect } from "../store/database.js";
 import type { Database, NewSessionRow, SessionRow } from "../store/tables.js";
 
 export type RevokeReason =
@@ -9,14 +10,38 @@ export type RevokeReason =
   | "password_reset"
   | "email_changed"
   | "account_deleted"
+  | "session_cap"
   | "reuse";
 
 /** Queries over `sessions`; the rules live in the session service. */
 export class SessionRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
-  async insert(row: NewSessionRow): Promise<void> {
-    await this.db.insertInto("sessions").values(row).execute();
+  /**
+   * Stores the session only while its account is still at the row's credential version, in one
+   * statement; false when a password change came in between (CWE-367: the check and the insert
+   * cannot be split). On PostgreSQL the account row is read FOR SHARE: an insert waits for a
+   * change in flight and then sees its new version, and a change waits for the insert to commit,
+   * so its revocation sweep sees the new session.
+   */
+  async insertIfCredentialCurrent(row: SessionRow): Promise<boolean> {
+    const columns = Object.keys(row) as (keyof SessionRow)[];
+    const result = await this.db
+      .insertInto("sessions")
+      .columns(columns)
+      .expression((eb) => {
+        const account = eb
+          .selectFrom("users")
+          .select(columns.map((column) => eb.val(row[column]).as(column)))
+          .where("id", "=", row.user_id)
+          .where("credential_version", "=", row.credential_version);
+        return this.dialect === "postgres" ? account.forShare() : account;
+      })
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   find(id: string): Promise<SessionRow | undefined> {
@@ -48,6 +73,10 @@ export class SessionRepository {
       .where("generation", "=", fromGeneration)
       .where("revoked_at", "is", null)
       .where("expires_at", ">", now)
+      // A session made before the account's last password change never moves on (ASVS 7.4.3).
+      .where("credential_version", "=", (eb) =>
+        eb.selectFrom("users").select("users.credential_version").whereRef("users.id", "=", "sessions.user_id"),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -63,9 +92,15 @@ export class SessionRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Ends a user's live sessions (all, or all but one) and returns the ids it ended. */
-  async revokeAllForUser(userId: string, now: number, reason: RevokeReason, exceptId?: string): Promise<string[]> {
-    let query = this.db
+  /** Ends a user's live sessions (all, or all but one) and returns the ids it ended; through `db` when given. */
+  async revokeAllForUser(
+    userId: string,
+    now: number,
+    reason: RevokeReason,
+    exceptId?: string,
+    db: Kysely<Database> = this.db,
+  ): Promise<string[]> {
+    let query = db
       .updateTable("sessions")
       .set({ revoked_at: now, revoked_reason: reason })
       .where("user_id", "=", userId)
@@ -73,6 +108,34 @@ export class SessionRepository {
       .where("expires_at", ">", now);
     if (exceptId !== undefined) query = query.where("id", "!=", exceptId);
     const rows = await query.returning("id").execute();
+    return rows.map((row) => row.id);
+  }
+
+  /** Ends the user's live sessions beyond the `keep` most recently used; returns the ids it ended. */
+  async revokeLeastRecentlyUsed(userId: string, keep: number, now: number): Promise<string[]> {
+    const surplus = await this.db
+      .selectFrom("sessions")
+      .select("id")
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .orderBy("last_used_at", "desc")
+      .orderBy("created_at", "desc")
+      .offset(keep)
+      .limit(1000)
+      .execute();
+    if (surplus.length === 0) return [];
+    const rows = await this.db
+      .updateTable("sessions")
+      .set({ revoked_at: now, revoked_reason: "session_cap" })
+      .where(
+        "id",
+        "in",
+        surplus.map((row) => row.id),
+      )
+      .where("revoked_at", "is", null)
+      .returning("id")
+      .execute();
     return rows.map((row) => row.id);
   }
 

@@ -10,19 +10,19 @@ import { RefreshTokens } from "./refresh-tokens.js";
 import type { RevokeReason, SessionRepository } from "./session-repository.js";
 import type { SessionRevocations } from "./session-revocations.js";
 
-/** A session together with the refresh token the client must hold next. */
-/**
- * `parent_valid_until` of a session whose previous token was retired on purpose (password change):
- * presented again it is refused, but not as theft, since the owner's other tabs may still hold it.
- */
-const PARENT_RETIRED = 0;
-
 /** How a session was signed in; carried into every access token of the session. */
 export interface SignInMethod {
   readonly idp?: string;
   readonly amr?: readonly string[];
 }
 
+/** The account a session is for, at the credential version its owner proved. */
+export interface SessionOwner {
+  readonly id: string;
+  readonly credential_version: number;
+}
+
+/** A session together with the refresh token the client must hold next. */
 export interface RotatedSession {
   readonly session: SessionRow;
   readonly refreshToken: string;
@@ -44,11 +44,17 @@ export class SessionService {
     private readonly revocations: SessionRevocations,
     private readonly events: AuthEvents,
     private readonly settings: Config["refresh"],
+    private readonly maxSessionsPerUser: number,
     private readonly clock: Clock,
   ) {}
 
-  /** `signIn` says how the user proved who they are, when it was not a password (an OpenID provider). */
-  async start(userId: string, client: ClientInfo, signIn: SignInMethod = {}): Promise<RotatedSession> {
+  /**
+   * Starts a session for `owner` as of the credential version its proof was checked against; a
+   * password change since then refuses it (INVALID_CREDENTIALS: what was checked is no longer the
+   * account's password). `signIn` says how the user proved who they are.
+   */
+  async start(owner: SessionOwner, client: ClientInfo, signIn: SignInMethod = {}): Promise<RotatedSession> {
+    const userId = owner.id;
     const now = this.clock.now();
     const absoluteExpiresAt = now + this.settings.sessionMaxAgeMs;
     const session: SessionRow = {
@@ -60,16 +66,28 @@ export class SessionService {
       last_used_at: now,
       expires_at: Math.min(now + this.settings.idleTtlMs, absoluteExpiresAt),
       absolute_expires_at: absoluteExpiresAt,
-      parent_valid_until: PARENT_RETIRED,
+      parent_valid_until: 0,
       revoked_at: null,
       revoked_reason: null,
       user_agent: fitTo("userAgent", client.userAgent),
       ip_address: fitTo("ipAddress", client.ip),
       idp: signIn.idp ?? null,
       amr: signIn.amr && signIn.amr.length > 0 ? fitTo("amr", signIn.amr.join(",")) : null,
+      credential_version: owner.credential_version,
     };
-    await this.sessions.insert(session);
+    if (!(await this.sessions.insertIfCredentialCurrent(session))) throw AuthError.unauthenticated("INVALID_CREDENTIALS");
+    await this.endLeastRecentlyUsed(userId, now, client);
     return { session, refreshToken: this.tokens.mint(session.id, 0, session.seed) };
+  }
+
+  /** OWASP ASVS 2.4.1 / CWE-770: an account holds at most MAX_SESSIONS_PER_USER live sessions. */
+  private async endLeastRecentlyUsed(userId: string, now: number, client: ClientInfo): Promise<void> {
+    const ended = await this.sessions.revokeLeastRecentlyUsed(userId, this.maxSessionsPerUser, now);
+    if (ended.length === 0) return;
+    await this.revocations.announce(ended, now);
+    for (const sessionId of ended) {
+      await this.events.record({ type: "session_revoked", userId, sessionId, ...client, detail: "session_cap" });
+    }
   }
 
   /** Trades a refresh token for its successor; throws UNAUTHENTICATED with the reason. */
@@ -135,29 +153,6 @@ export class SessionService {
     return ended.length;
   }
 
-  /**
-   * Moves a live session to a new refresh token with no grace for the old one; used after a
-   * password change, so a token stolen before it stops working at once.
-   */
-  async reissue(userId: string, sessionId: string, client: ClientInfo): Promise<RotatedSession> {
-    const now = this.clock.now();
-    const session = await this.sessions.find(sessionId);
-    if (!session || session.user_id !== userId || !this.isLive(session, now)) throw AuthError.unauthenticated("SESSION_REVOKED");
-    const expiresAt = Math.min(now + this.settings.idleTtlMs, session.absolute_expires_at);
-    const change = {
-      expiresAt,
-      parentValidUntil: PARENT_RETIRED,
-      userAgent: fitTo("userAgent", client.userAgent),
-      ipAddress: fitTo("ipAddress", client.ip),
-    };
-    if (!(await this.sessions.advance(session.id, session.generation, now, change))) throw AuthError.unauthenticated("SESSION_REVOKED");
-    const generation = session.generation + 1;
-    return {
-      session: { ...session, generation, expires_at: expiresAt, last_used_at: now, parent_valid_until: PARENT_RETIRED },
-      refreshToken: this.tokens.mint(session.id, generation, session.seed),
-    };
-  }
-
   listActive(userId: string): Promise<SessionRow[]> {
     return this.sessions.listActive(userId, this.clock.now());
   }
@@ -185,7 +180,7 @@ export class SessionService {
       await this.events.record({ type: "refresh_reuse_concurrent", userId: session.user_id, sessionId: session.id, ...client });
       return { session, refreshToken: this.tokens.mint(session.id, session.generation, session.seed) };
     }
-    if (generation === session.generation || (isParent && session.parent_valid_until === PARENT_RETIRED)) {
+    if (generation === session.generation) {
       throw AuthError.unauthenticated("REFRESH_INVALID");
     }
     // RFC 9700 §4.14.2: a replayed, already-rotated token means it leaked; end the whole session.

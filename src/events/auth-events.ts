@@ -68,6 +68,11 @@ export class AuthEvents {
     await db.updateTable("auth_events").set({ ip_address: null, user_agent: null }).where("user_id", "=", userId).execute();
   }
 
+  /** Counts an event in the metrics without a row or a log line: a repeat the trail already holds. */
+  tally(event: AuthEvent): void {
+    this.observer?.observe(event);
+  }
+
   async record(event: AuthEvent): Promise<void> {
     this.observer?.observe(event);
     const row = {

@@ -4,6 +4,7 @@ import type { Viewer } from "../auth/access-tokens.js";
 import type { GraphQLContext } from "../context.js";
 import { AuthError } from "../errors.js";
 import type { Role } from "../users/roles.js";
+import { rolesOf } from "../users/user-service.js";
 
 /**
  * The viewer of a field guarded by `@auth`, which has already refused anonymous callers; a
@@ -17,6 +18,8 @@ export function requireViewer(context: GraphQLContext): Viewer {
 /**
  * Enforces `@auth` in one place: every field marked with it (or on a type marked with it) checks
  * the context's viewer before its resolver runs. A new protected field needs only the directive.
+ * USER fields trust the token's roles; a privileged role is read from the store too, so a demoted
+ * or deleted administrator loses it at once, not when the token expires (CWE-613).
  */
 export function applyAuthDirective(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
@@ -29,10 +32,17 @@ export function applyAuthDirective(schema: GraphQLSchema): GraphQLSchema {
       return {
         ...field,
         resolve: (source, args, context: GraphQLContext, info) => {
-          if (!requireViewer(context).roles.includes(role)) throw AuthError.forbidden(`Requires the ${role} role`);
-          return resolve(source, args, context, info);
+          const viewer = requireViewer(context);
+          if (!viewer.roles.includes(role)) throw AuthError.forbidden(`Requires the ${role} role`);
+          if (role === "USER") return resolve(source, args, context, info);
+          return refuseUnlessStoredRole(context, viewer, role).then(() => resolve(source, args, context, info));
         },
       };
     },
   });
+}
+
+async function refuseUnlessStoredRole(context: GraphQLContext, viewer: Viewer, role: Role): Promise<void> {
+  const user = await context.services.users.findById(viewer.userId);
+  if (!user || !rolesOf(user).includes(role)) throw AuthError.forbidden(`Requires the ${role} role`);
 }

@@ -45,6 +45,22 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPre
   });
   // One source spraying many usernames (OWASP ASVS 6.3.1, credential stuffing).
   const loginIpDaily = make("login_ip_day", { points: limits.loginFailuresPerIpPerDay, duration: DAY, blockDuration: DAY });
+  const loginIpMinute = make("login_ip_minute", { points: limits.loginsPerIpPerMinute, duration: 60 });
+  // One row per key and block: the first refusal of a block marks the key until the block ends.
+  const refusalSeen = make("refusal_seen", { points: 1, duration: 60 });
+  const consume = async (limiter: RateLimiterAbstract, key: string): Promise<void> => {
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      const first = await refusalSeen
+        .consume(`${limiter.keyPrefix}:${key}`, 1, { customDuration: seconds })
+        .then(() => true)
+        .catch(() => false);
+      throw AuthError.rateLimited(rejection.msBeforeNext / 1000, first);
+    }
+  };
   const signUp = make("signup_ip", { points: limits.signupsPerIpPerHour, duration: HOUR });
   const refresh = make("refresh_ip", { points: limits.refreshesPerIpPerMinute, duration: 60 });
   // The contract's account-lifecycle limits (OWASP Forgot Password Cheat Sheet: limit requests per
@@ -80,6 +96,7 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPre
       };
       return attempt;
     },
+    consumeLoginRequest: (ip) => consume(loginIpMinute, ipBucket(ip)),
     consumeSignUp: (ip) => consume(signUp, ipBucket(ip)),
     consumeRefresh: (ip) => consume(refresh, ipBucket(ip)),
     // IPs by their bucket; addresses and account ids hashed, so Redis holds no addresses.
@@ -89,13 +106,4 @@ export function createRateLimits(limits: Config["limits"], redis?: Redis, keyPre
 
 function digest(value: string): string {
   return createHash("sha256").update(value).digest("base64url").slice(0, 22);
-}
-
-async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) throw AuthError.rateLimited(rejection.msBeforeNext / 1000);
-    throw rejection;
-  }
 }

@@ -14,6 +14,10 @@ const LIMITS = new Set([
   "mfa_enrollment",
   "disable_mfa",
   "regenerate_codes",
+  "request_email_change",
+  "delete_account",
+  "start_oidc_login",
+  "complete_oidc_login",
 ]);
 
 /**

@@ -20,14 +20,19 @@ export class MfaChallenges {
     private readonly clock: Clock,
   ) {}
 
-  async issue(userId: string, loginKey: string): Promise<string> {
+  /**
+   * A step for `account` as of its credential version when the password was checked (a password
+   * change since voids the step), counted under `loginKey` in the login limits.
+   */
+  async issue(account: { id: string; credential_version: number }, loginKey: string): Promise<string> {
     const token = randomBytes(32).toString("base64url");
     const now = this.clock.now();
     await this.repository.deleteExpiredChallenges(now);
     await this.repository.insertChallenge({
       token_hash: digest(token),
-      user_id: userId,
+      user_id: account.id,
       login_key: loginKey,
+      credential_version: account.credential_version,
       failures: 0,
       expires_at: now + CHALLENGE_TTL_MS,
       created_at: now,

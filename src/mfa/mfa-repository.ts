@@ -140,8 +140,9 @@ export class MfaRepository {
     return Number(result.numDeletedRows) === 1;
   }
 
-  async deleteChallengesOf(userId: string): Promise<void> {
-    await this.db.deleteFrom("mfa_challenges").where("user_id", "=", userId).execute();
+  /** Through `db` when given (the caller's transaction). */
+  async deleteChallengesOf(userId: string, db: Kysely<Database> = this.db): Promise<void> {
+    await db.deleteFrom("mfa_challenges").where("user_id", "=", userId).execute();
   }
 
   /** Forgets challenges past their expiry (they are refused anyway); keeps the table small. */

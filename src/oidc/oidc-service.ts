@@ -54,8 +54,12 @@ export class OidcService {
     return this.settings.providers.map(({ id, name }) => ({ id, name }));
   }
 
-  /** The provider's authorization URL, and the cookie value that names this sign-in. */
-  async start(provider: string, redirectUri: string): Promise<{ url: string; cookie: string }> {
+  /**
+   * The provider's authorization URL, and the cookie value that names this sign-in. Each start
+   * stores a pending record, so it counts in the IP's login budget like the completion.
+   */
+  async start(provider: string, redirectUri: string, client: ClientInfo): Promise<{ url: string; cookie: string }> {
+    await this.auth.countLoginRequest(client, "start_oidc_login");
     this.checkProvider(provider);
     this.checkRedirectUri(redirectUri);
     // 256 random bits each (openid-client's generators), above the 128 RFC 9700 §4.7.1 asks.
@@ -86,6 +90,7 @@ export class OidcService {
    * next, and must match the provider, state and redirect URI (login CSRF, RFC 9700 §4.7).
    */
   async complete(callback: OidcCallback, cookie: string | undefined, client: ClientInfo): Promise<AuthResult> {
+    await this.auth.countLoginRequest(client, "complete_oidc_login");
     this.checkProvider(callback.provider);
     for (const field of ["code", "state", "redirectUri", "iss"] as const) {
       const value = callback[field];
@@ -110,7 +115,7 @@ export class OidcService {
     );
     const user = await this.accountFor(callback.provider, claims, client);
     await this.auth.requireSecondFactorIfEnabled(user, client);
-    const session = await this.sessions.start(user.id, client, { idp: callback.provider, ...(claims.amr ? { amr: claims.amr } : {}) });
+    const session = await this.sessions.start(user, client, { idp: callback.provider, ...(claims.amr ? { amr: claims.amr } : {}) });
     await this.events.record({
       type: "login_succeeded",
       userId: user.id,

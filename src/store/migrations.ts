@@ -168,6 +168,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("account_links").addColumn("session_id", `varchar(${W.id})`).execute();
       },
     },
+    "0008_credential_version": {
+      async up(db: Kysely<unknown>) {
+        // A password change moves the account's version on; a session or a pending login step made
+        // under an older version can neither be stored nor refreshed (ASVS 7.4.3, CWE-367).
+        for (const table of ["users", "sessions", "mfa_challenges"]) {
+          await db.schema
+            .alterTable(table)
+            .addColumn("credential_version", "integer", (c) => c.notNull().defaultTo(0))
+            .execute();
+        }
+      },
+    },
   };
 }
 

@@ -16,6 +16,8 @@ export interface UsersTable {
   email_verified: number;
   /** Comma-separated roles, e.g. "USER" or "USER,ADMIN". */
   roles: string;
+  /** Moves on with every password change; sessions and login steps of an older one are void. */
+  credential_version: number;
   created_at: number;
   updated_at: number;
 }
@@ -42,6 +44,8 @@ export interface SessionsTable {
   idp: string | null;
   /** Comma-separated RFC 8176 method references carried into access tokens, or null. */
   amr: string | null;
+  /** The account's credential_version when the session was made; refreshes need it still current. */
+  credential_version: number;
 }
 
 /** One TOTP authenticator per user: pending until confirmed, then the account's second factor. */
@@ -72,6 +76,8 @@ export interface MfaChallengesTable {
   user_id: string;
   /** The identifier the login was counted under, so code guesses count against the same limit. */
   login_key: string;
+  /** The account's credential_version when the password was checked: a change voids the step. */
+  credential_version: number;
   failures: number;
   expires_at: number;
   created_at: number;

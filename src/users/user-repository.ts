@@ -27,9 +27,37 @@ export class UserRepository {
     return { username: rows.some((r) => r.username_key === usernameKey), email: rows.some((r) => r.email_key === emailKey) };
   }
 
-  /** Through `db` when given (the caller's transaction). */
-  async updatePasswordHash(id: string, passwordHash: string, now: number, db: Kysely<Database> = this.db): Promise<void> {
-    await db.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", id).execute();
+  /**
+   * Replaces the password and moves the credential version on; with `fromVersion`, only while the
+   * account is still at it (false when another change came first). Through `db` when given.
+   */
+  async replacePassword(
+    id: string,
+    passwordHash: string,
+    fromVersion: number | undefined,
+    now: number,
+    db: Kysely<Database> = this.db,
+  ): Promise<boolean> {
+    let query = db
+      .updateTable("users")
+      .set((eb) => ({ password_hash: passwordHash, credential_version: eb("credential_version", "+", 1), updated_at: now }))
+      .where("id", "=", id);
+    if (fromVersion !== undefined) query = query.where("credential_version", "=", fromVersion);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Stores a stronger hash of the same password, only if the password is still the one checked: a
+   * rehash that lost a race with a password change must not bring the old password back.
+   */
+  async rehashPassword(id: string, checkedHash: string, passwordHash: string, now: number): Promise<void> {
+    await this.db
+      .updateTable("users")
+      .set({ password_hash: passwordHash, updated_at: now })
+      .where("id", "=", id)
+      .where("password_hash", "=", checkedHash)
+      .execute();
   }
 
   async emailTaken(emailKey: string): Promise<boolean> {

@@ -65,6 +65,7 @@ export class UserService {
       email_key: emailKey,
       password_hash: await this.hasher.hash(password),
       roles: roles.join(","),
+      credential_version: 0,
       // Proven by a mailed link later, unless an operator vouches for it (user:create).
       email_verified: input.emailVerified ? 1 : 0,
       created_at: now,
@@ -80,19 +81,23 @@ export class UserService {
     return row;
   }
 
+  /** The account a login identifier names (username or email, any case), if any. */
+  findForLogin(identifier: string): Promise<UserRow | undefined> {
+    return identifier.length <= FIELD_LIMITS.email ? this.users.findByLoginKey(identityKey(identifier)) : Promise.resolve(undefined);
+  }
+
   /**
-   * The user whose username or email and password match, else undefined; the caller has refused
-   * malformed input already (checkLoginInput). Unknown users cost one hash like everyone else
+   * Checks `password` against `user`, as found by findForLogin; the caller has refused malformed
+   * input already (checkLoginInput). An unknown account costs one hash like everyone else
    * (OWASP ASVS 6.3.8); an outdated hash is redone on success.
    */
-  async authenticate(identifier: string, password: string): Promise<Authentication> {
+  async checkPassword(user: UserRow | undefined, password: string): Promise<Authentication> {
     const normalized = normalizePassword(password);
-    const user = identifier.length <= FIELD_LIMITS.email ? await this.users.findByLoginKey(identityKey(identifier)) : undefined;
     const tooLong = [...normalized].length > FIELD_LIMITS.password;
     const valid = await this.hasher.verify(tooLong ? undefined : storedHash(user), normalized);
     if (!valid || !user) return { ok: false, userId: user?.id ?? null };
     if (!this.hasher.needsRehash(user.password_hash)) return { ok: true, user, rehashed: false };
-    await this.users.updatePasswordHash(user.id, await this.hasher.hash(normalized), this.clock.now());
+    await this.users.rehashPassword(user.id, user.password_hash, await this.hasher.hash(normalized), this.clock.now());
     return { ok: true, user, rehashed: true };
   }
 
@@ -104,14 +109,6 @@ export class UserService {
       throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     }
     return user;
-  }
-
-  /** Replaces the user's password, under the same rules as at sign-up. */
-  async setPassword(user: UserRow, newPassword: string): Promise<UserRow> {
-    const passwordHash = await this.hashNewPassword(user, newPassword);
-    const now = this.clock.now();
-    await this.users.updatePasswordHash(user.id, passwordHash, now);
-    return { ...user, password_hash: passwordHash, updated_at: now };
   }
 
   /** The argon2 hash of a new password for the user, once it passes the rules (errors name `newPassword`). */
@@ -159,6 +156,7 @@ export class UserService {
         email_key: emailKey,
         password_hash: NO_PASSWORD,
         roles: "USER",
+        credential_version: 0,
         email_verified: emailVerified ? 1 : 0,
         created_at: now,
         updated_at: now,
