@@ -35,6 +35,8 @@ export interface Config {
   readonly graphqlPath: "/graphql";
   readonly databaseUrl: string;
   readonly redisUrl: string | undefined;
+  /** How long audit events (`auth_events`) are kept before the retention sweep deletes them. */
+  readonly auditRetentionMs: number;
   readonly corsOrigins: readonly string[];
   readonly logLevel: string;
   readonly trustProxy: boolean | number | string;
@@ -266,6 +268,14 @@ function jwtSettings(e: ParsedEnv, keys: ReturnType<typeof keyMaterial>, secret:
   };
 }
 
+/**
+ * The longest an access token is accepted after it was issued: its lifetime plus the clock
+ * tolerance. An ended session must stay known (revocation list, store) at least this long.
+ */
+export function accessTokenAcceptedMs(jwt: Config["jwt"]): number {
+  return (jwt.accessTokenTtlSeconds + jwt.clockToleranceSeconds) * SECONDS;
+}
+
 function previousMfaKeysOf(e: ParsedEnv): string[] {
   return e.MFA_PREVIOUS_ENCRYPTION_KEYS.split(",")
     .map((s) => s.trim())
@@ -348,6 +358,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     graphqlPath: "/graphql",
     databaseUrl: e.DATABASE_URL ?? DEVELOPMENT_DEFAULTS.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    auditRetentionMs: e.AUDIT_RETENTION,
     corsOrigins,
     logLevel: e.LOG_LEVEL,
     trustProxy,

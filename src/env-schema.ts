@@ -7,12 +7,15 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export const SECONDS = 1000;
 
+export const DAY = 24 * 60 * 60 * SECONDS;
+
 /** A `ms`-style duration (`10m`, `1d`; a bare number is seconds) of at least `minMs`. */
-const duration = (minMs: number) => {
-  const message =
-    minMs > 0
-      ? "accepts a duration of at least 1s such as 30s, 10m or 1d"
-      : "accepts a duration such as 0, 5s or 1m (a bare number is seconds)";
+const duration = (
+  minMs: number,
+  message = minMs > 0
+    ? "accepts a duration of at least 1s such as 30s, 10m or 1d"
+    : "accepts a duration such as 0, 5s or 1m (a bare number is seconds)",
+) => {
   return z.string().transform((value, ctx) => {
     const parsed = /^\d+$/.test(value) ? Number(value) * SECONDS : ms(value as ms.StringValue);
     if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < minMs) {
@@ -58,6 +61,8 @@ const envSchema = z.object({
   // No default here: production refuses to run without one (config.ts supplies development's).
   DATABASE_URL: text("accepts sqlite:<path> or postgres://…", /^(sqlite:.+|postgres(ql)?:\/\/.+)$/).optional(),
   REDIS_URL: text("accepts redis://… or rediss://…", /^rediss?:\/\/.+/).optional(),
+  // At least a day: a bare "90" would be 90 seconds, and an audit trail that short is none.
+  AUDIT_RETENTION: duration(DAY, "accepts a duration of at least 1d such as 30d, 90d or 365d").default(ms("90d")),
   CORS_ORIGINS: z.string().default(""),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {

@@ -68,6 +68,9 @@ describe("bad values stop the start with one line naming the variable and what i
     ["PASSWORD_RESET_URL", "javascript:alert(1)"],
     ["EMAIL_VERIFICATION_URL", "https://app.example.com/verify#token"],
     ["PASSWORD_RESET_TTL", "soon"],
+    ["AUDIT_RETENTION", "soon"],
+    ["AUDIT_RETENTION", "90"],
+    ["AUDIT_RETENTION", "12h"],
     ["REFRESH_COOKIE_NAME", "refresh;token"],
     ["CORS_ORIGINS", "app.example.com"],
     ["CORS_ORIGINS", "https://app.example.com/login"],
@@ -101,6 +104,12 @@ describe("bad values stop the start with one line naming the variable and what i
     ]);
   });
 
+  it("says AUDIT_RETENTION takes at least a day, so a bare 90 (seconds) is not mistaken for 90 days", () => {
+    expect(problemsOf({ ...SECRETS, AUDIT_RETENTION: "90" })).toEqual([
+      "AUDIT_RETENTION: accepts a duration of at least 1d such as 30d, 90d or 365d",
+    ]);
+  });
+
   it("does not generate development secrets when the start is refused anyway", () => {
     const dataDir = tempDir();
     problemsOf({ ACCESS_TOKEN_TTL: "banana" }, dataDir);
@@ -121,6 +130,11 @@ describe("values that are accepted", () => {
     expect(config.refresh.idleTtlMs).toBe(90_000);
     expect(config.jwt.clockToleranceSeconds).toBe(0);
     expect(config.refresh.reuseGraceMs).toBe(0);
+  });
+
+  it("keeps audit events 90 days unless AUDIT_RETENTION says otherwise", () => {
+    expect(load(SECRETS).config.auditRetentionMs).toBe(90 * 24 * 3_600_000);
+    expect(load({ ...SECRETS, AUDIT_RETENTION: "1y" }).config.auditRetentionMs).toBe(365.25 * 24 * 3_600_000);
   });
 
   it("treats a blank value as unset, so an empty line in .env keeps the default", () => {
