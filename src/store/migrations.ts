@@ -180,6 +180,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    // The retention sweep (src/store/retention.ts) finds what it deletes by these times; without
+    // an index each of its bounded batches would scan the whole table.
+    "0009_retention_indexes": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex("sessions_expires_idx").on("sessions").column("expires_at").execute();
+        await db.schema.createIndex("auth_events_created_idx").on("auth_events").column("created_at").execute();
+        await db.schema.createIndex("account_links_expires_idx").on("account_links").column("expires_at").execute();
+        await db.schema.createIndex("account_links_used_idx").on("account_links").column("used_at").execute();
+      },
+    },
   };
 }
 
