@@ -17,6 +17,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics/metrics.js";
 import { createServices } from "./services.js";
 import type { Store } from "./store/database.js";
+import type { RetentionJob } from "./store/retention-job.js";
 import type { PasswordHasher } from "./users/password-hasher.js";
 
 export interface AppOptions {
@@ -33,6 +34,8 @@ export interface App {
   readonly store: Store;
   readonly keys: SigningKeys;
   readonly logger: Logger;
+  /** The hourly retention sweep; `sweepNow()` runs one at once. */
+  readonly retention: RetentionJob;
   /** Stops taking requests, drains, closes the store and Redis. */
   stop(): Promise<void>;
 }
@@ -75,5 +78,5 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await runtime.close();
     })());
 
-  return { express: app, services, store, keys, logger, stop };
+  return { express: app, services, store, keys, logger, retention: runtime.retention, stop };
 }

@@ -18,7 +18,7 @@ import { SessionRevocations } from "./auth/session-revocations.js";
 import { SessionService } from "./auth/session-service.js";
 import { createSigningKeys, type SigningKeys } from "./auth/signing-keys.js";
 import type { Clock } from "./clock.js";
-import type { Config } from "./config.js";
+import { accessTokenAcceptedMs, type Config } from "./config.js";
 import type { Services } from "./context.js";
 import { AuthEvents } from "./events/auth-events.js";
 import { OutageLog } from "./faults/outage-log.js";
@@ -44,6 +44,8 @@ import { OidcStateCookie } from "./oidc/oidc-state-cookie.js";
 import { openStore, type Store } from "./store/database.js";
 import { deploymentNamespace } from "./store/deployment-namespace.js";
 import { migrateToLatest } from "./store/migrations.js";
+import { retentionSettings } from "./store/retention.js";
+import { RetentionJob } from "./store/retention-job.js";
 import { createPasswordHasher, type PasswordHasher } from "./users/password-hasher.js";
 import { UserRepository } from "./users/user-repository.js";
 import { UserService } from "./users/user-service.js";
@@ -55,9 +57,11 @@ export interface Runtime {
   readonly revocations: SessionRevocations;
   readonly store: Store;
   readonly keys: SigningKeys;
+  /** Deletes ended sessions, old audit events and dead links and logins, hourly. */
+  readonly retention: RetentionJob;
   /** Throws when the store, or Redis when configured, does not answer. */
   checkReady(): Promise<void>;
-  /** Closes the mail worker, revocations, Redis and the store, in that order. */
+  /** Closes the retention job, the mail worker, revocations, Redis and the store, in that order. */
   close(): Promise<void>;
 }
 
@@ -89,8 +93,7 @@ export async function createServices(
   const namespace = deploymentNamespace(config.databaseUrl);
   const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, redisOutage, namespace, logger });
   // Revocations are kept as long as any access token of the session could still be accepted.
-  const retentionMs = (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds) * 1000;
-  const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, retentionMs);
+  const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, accessTokenAcceptedMs(config.jwt));
   await revocations.start();
 
   const accessTokens = new AccessTokens(keys, config.jwt, clock);
@@ -117,6 +120,8 @@ export async function createServices(
   const outbox = new MailOutbox(store.db, outboxRepository, new SealedBox(config.refresh.secret, "mail-outbox"), clock);
   const mailWorker = new MailWorker(outbox, outboxRepository, createMailTransport(config.mail, logger), clock, logger, store.outage);
   mailWorker.start();
+  const retention = new RetentionJob(store, retentionSettings(config), clock, logger, store.outage);
+  retention.start();
   const proof = new OwnerProof(users, mfa, limits, events);
   const passwords = new PasswordReplacement(store.db, userRepository, sessionRepository, mfaRepository, revocations, clock);
   const links = new AccountLinks(store.db, new LinkRepository(store.db), outbox, clock);
@@ -184,11 +189,13 @@ export async function createServices(
     revocations,
     store,
     keys,
+    retention,
     async checkReady() {
       await store.ping();
       if (redis && (await redis.ping()) !== "PONG") throw new Error("redis did not answer");
     },
     async close() {
+      await retention.stop();
       await mailWorker.stop();
       await revocations.close();
       redis?.disconnect();
