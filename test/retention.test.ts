@@ -63,6 +63,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
         password_hash: "not a hash",
         email_verified: 1,
         roles: "USER",
+        credential_version: 0,
         created_at: NOW - 400 * DAY,
         updated_at: NOW - 400 * DAY,
       })
@@ -88,6 +89,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
       last_used_at: times.created_at ?? times.expires_at - DAY,
       expires_at: times.expires_at,
       absolute_expires_at: times.expires_at,
+      credential_version: 0,
       parent_valid_until: 0,
       revoked_at: times.revoked_at ?? null,
       revoked_reason: times.revoked_at === undefined ? null : "logout",
@@ -176,6 +178,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
       user_id: userId,
       login_key: "retention",
       failures: 0,
+      credential_version: 0,
       expires_at,
       created_at: expires_at - 5 * MINUTE,
     });
