@@ -32,7 +32,7 @@ const codeOf = (response: GraphQLResponse) => errorOf(response).code;
 
 // Finding 3 of the abuse review: failures counted per spelling and per operation, so one IP got
 // 15 guesses per window instead of 5 (OWASP ASVS 6.3.1, NIST SP 800-63B §3.2.2).
-describe.each(STORES)("one lockout per account, whatever the spelling or operation, on $name", (kind) => {
+describe.each(STORES)("findings 3 and 8: one lockout per account, whatever the spelling or operation, on $name", (kind) => {
   const fixture = serverPerSuite(kind, { env: { LOGIN_MAX_FAILURES: "5" } });
 
   it("locks the account for this IP after 5 failures spread over username, email, any case and changePassword (ASVS 6.3.1)", async () => {
@@ -86,7 +86,7 @@ describe.each(STORES)("one lockout per account, whatever the spelling or operati
 
 // Finding 4: successful logins cost nothing against any limit: 540 argon2 verifies and sessions
 // in 11.5 s from one IP with 15 aliases (OWASP ASVS 2.4.1, CWE-770).
-describe.each(STORES)("every login counts in the IP's per-minute budget on $name", (kind) => {
+describe.each(STORES)("finding 4: every login counts in the IP's per-minute budget on $name", (kind) => {
   const fixture = serverPerSuite(kind, { env: { LOGIN_MAX_PER_IP_PER_MINUTE: "6" } });
 
   it("refuses aliased right-password logins beyond LOGIN_MAX_PER_IP_PER_MINUTE, and counts verifyMfa too (CWE-770)", async () => {
@@ -108,7 +108,7 @@ describe.each(STORES)("every login counts in the IP's per-minute budget on $name
 });
 
 // Finding 4: sessions per user were unbounded (543 sessions, 1.8 MB answers; ASVS 2.4.1, CWE-770).
-describe.each(STORES)("the per-account session cap on $name", (kind) => {
+describe.each(STORES)("finding 4: the per-account session cap on $name", (kind) => {
   const clock = new ManualClock();
   const fixture = serverPerSuite(kind, { clock, env: { MAX_SESSIONS_PER_USER: "3" } });
 
@@ -144,7 +144,7 @@ describe.each(STORES)("the per-account session cap on $name", (kind) => {
 
 // Finding 8: a demoted ADMIN kept `users` until its access token expired. Roles for privileged
 // fields now come from the store (CWE-613).
-describe.each(STORES)("a demoted administrator on $name", (kind) => {
+describe.each(STORES)("finding 8: a demoted administrator on $name", (kind) => {
   const fixture = serverPerSuite(kind);
 
   it("loses the ADMIN-only users query at once, with the token it already holds (CWE-613)", async () => {

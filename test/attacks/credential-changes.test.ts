@@ -37,7 +37,7 @@ function changePassword(client: GraphQLClient, currentPassword: string, newPassw
   return client.request(CHANGE_PASSWORD, { input: { currentPassword, newPassword } });
 }
 
-describe.each(STORES)("a password change ends every older token on $name", (kind) => {
+describe.each(STORES)("findings 1 and 2: a password change ends every older token on $name", (kind) => {
   const fixture = serverPerSuite(kind, { env: RACE_ENV });
 
   // Finding 1 of the abuse review: logins that checked the old password inserted their session
