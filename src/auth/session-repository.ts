@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Dialect } from "../store/database.js";
-import type { Database, NewSessionRow, SessionRow } from "../store/tables.js";
+import type { Database, SessionRow } from "../store/tables.js";
 
 export type RevokeReason =
   | "logout"
