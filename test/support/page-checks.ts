@@ -1,9 +1,11 @@
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 
 /** The GraphQL traffic of a browser context (all its tabs): the requests sent and the access tokens seen. */
 export interface ScreenTraffic {
   /** Every access token a response carried. */
   readonly tokens: Set<string>;
+  /** Every `extensions.mfaToken` a response carried (a login's pass to its second step). */
+  readonly mfaTokens: Set<string>;
   /** How many GraphQL POSTs since the last reset contained `text` (e.g. `refreshToken`, `query Me`). */
   count(text: string): number;
   reset(): void;
@@ -12,6 +14,7 @@ export interface ScreenTraffic {
 export function watchGraphQL(context: BrowserContext): ScreenTraffic {
   let bodies: string[] = [];
   const tokens = new Set<string>();
+  const mfaTokens = new Set<string>();
   context.on("request", (request) => {
     const body = request.postData();
     if (request.method() === "POST" && body !== null) bodies.push(body);
@@ -20,14 +23,24 @@ export function watchGraphQL(context: BrowserContext): ScreenTraffic {
     if (response.request().method() !== "POST") return;
     const text = await response.text().catch(() => "");
     for (const match of text.matchAll(/"accessToken":"([^"]+)"/g)) if (match[1]) tokens.add(match[1]);
+    for (const match of text.matchAll(/"mfaToken":"([^"]+)"/g)) if (match[1]) mfaTokens.add(match[1]);
   });
   return {
     tokens,
+    mfaTokens,
     count: (text) => bodies.filter((body) => body.includes(text)).length,
     reset: () => {
       bodies = [];
     },
   };
+}
+
+/** Everything a script on the page could read back later: Web Storage and the non-HttpOnly cookies, as one string. */
+export function scriptReadableState(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const g = globalThis as any;
+    return JSON.stringify([Object.entries(g.localStorage), Object.entries(g.sessionStorage), g.document.cookie]);
+  });
 }
 
 /**

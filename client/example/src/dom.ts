@@ -30,6 +30,14 @@ export function formValues(event: Event): Record<string, string> {
   return Object.fromEntries([...data].map(([name, value]) => [name, String(value)]));
 }
 
+/** A notice or an error line, or nothing when there is no text. */
+export const message = (text: string | undefined, kind: "notice" | "error") =>
+  text ? h("p", { class: kind, role: "status" }, text) : null;
+
+/** A labelled, required input. */
+export const field = (label: string, name: string, type = "text", autocomplete = "") =>
+  h("label", {}, label, h("input", { name, type, required: "", autocomplete }));
+
 /** Shows an error above the current screen, which stays as it is. */
 export function showError(text: string): void {
   const main = document.getElementById("app");

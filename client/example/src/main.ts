@@ -1,6 +1,8 @@
 import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache } from "@apollo/client";
 import {
+  BeginTotpEnrollmentDocument,
   CompleteOidcLoginDocument,
+  ConfirmTotpEnrollmentDocument,
   createAuthFetch,
   LoginDocument,
   MeDocument,
@@ -10,9 +12,11 @@ import {
   SessionsDocument,
   SignUpDocument,
   StartOidcLoginDocument,
+  VerifyMfaDocument,
 } from "@graphql-auth-api/client";
 import { showError } from "./dom.js";
-import { type Actions, loginScreen, profileScreen, sessionsScreen, signUpScreen } from "./screens.js";
+import { type Actions, loginScreen, mfaScreen, profileScreen, sessionsScreen, signUpScreen } from "./screens.js";
+import { recoveryCodesScreen, totpEnrollScreen, totpPasswordScreen } from "./totp-enrollment-screens.js";
 
 /** This page is also the sign-in callback: list exactly this URL in the API's OIDC_REDIRECT_URIS. */
 const CALLBACK = `${location.origin}${location.pathname}`;
@@ -39,22 +43,45 @@ const auth = createAuthFetch({
 });
 const apollo = new ApolloClient({ link: new HttpLink({ uri: url, fetch: auth.fetch }), cache: new InMemoryCache() });
 
-/** The first GraphQL error's reason and message, or the network error's message. */
-function describe(error: unknown): { reason?: string; text: string } {
+/** What this app says for refusals whose server message is written for developers. */
+const SAY: Partial<Record<string, string>> = {
+  MFA_CODE_INVALID: "That code is not right, or it was used already. Try the next code from your app.",
+  MFA_TOKEN_INVALID: "Your sign-in took too long or was already completed. Please log in again.",
+  ACCOUNT_EXISTS: "An account with this email exists: log in with its password first.",
+};
+
+/** The first GraphQL error's reason, message and (with MFA_REQUIRED) mfaToken, or the network error's message. */
+function describe(error: unknown): { reason?: string; text: string; mfaToken?: string } {
   if (CombinedGraphQLErrors.is(error)) {
     const first = error.errors[0];
-    return { reason: first?.extensions?.reason as string | undefined, text: first?.message ?? error.message };
+    const reason = first?.extensions?.reason as string | undefined;
+    const mfaToken = first?.extensions?.mfaToken;
+    return {
+      reason,
+      text: (reason && SAY[reason]) || (first?.message ?? error.message),
+      ...(typeof mfaToken === "string" ? { mfaToken } : {}),
+    };
   }
   return { text: error instanceof Error ? error.message : String(error) };
 }
 
 /** A request the session may have ended under: onSessionEnd has then shown the login screen already. */
-async function whileSignedIn(run: () => Promise<void>): Promise<void> {
+async function whileSignedIn(run: () => Promise<void>, onError: (text: string) => void = showError): Promise<void> {
   try {
     await run();
   } catch (error) {
-    if (auth.getAccessToken() !== null) showError(describe(error).text);
+    if (auth.getAccessToken() !== null) onError(describe(error).text);
   }
+}
+
+/**
+ * A login (password or provider) that did not complete. MFA_REQUIRED is the first factor accepted:
+ * the second-factor screen takes over with the answer's mfaToken (auth.fetch hands it back untouched).
+ */
+function loginRefused(error: unknown): void {
+  const { reason, text, mfaToken } = describe(error);
+  if (reason === "MFA_REQUIRED" && mfaToken) mfaScreen(actions, mfaToken);
+  else loginScreen(actions, undefined, text);
 }
 
 const actions: Actions = {
@@ -74,16 +101,37 @@ const actions: Actions = {
       await apollo.mutate({ mutation: LoginDocument, variables: { input: { username, password } } });
       actions.profile();
     } catch (error) {
-      const { reason, text } = describe(error);
-      // The second factor (verifyMfa with the answer's mfaToken) is not in this example yet: the
-      // server has no MFA so far. auth.fetch hands MFA_REQUIRED back untouched for that step.
-      loginScreen(
-        actions,
-        undefined,
-        reason === "MFA_REQUIRED" ? "This account needs a second factor, which this example cannot do yet." : text,
-      );
+      loginRefused(error);
     }
   },
+  async verifyMfa(mfaToken, code) {
+    try {
+      // Its answer carries a token like login's: auth.fetch learns it, and the session has begun.
+      await apollo.mutate({ mutation: VerifyMfaDocument, variables: { input: { mfaToken, code } } });
+      actions.profile();
+    } catch (error) {
+      const { reason, text } = describe(error);
+      // An expired, used or exhausted mfaToken cannot be retried: only a new login gives another.
+      if (reason === "MFA_TOKEN_INVALID") loginScreen(actions, undefined, text);
+      else mfaScreen(actions, mfaToken, text);
+    }
+  },
+  beginTotp: (password) =>
+    whileSignedIn(
+      async () => {
+        const { data } = await apollo.mutate({ mutation: BeginTotpEnrollmentDocument, variables: { currentPassword: password } });
+        if (data) totpEnrollScreen(actions, data.beginTotpEnrollment);
+      },
+      (text) => totpPasswordScreen(actions, text),
+    ),
+  confirmTotp: (enrollment, code) =>
+    whileSignedIn(
+      async () => {
+        const { data } = await apollo.mutate({ mutation: ConfirmTotpEnrollmentDocument, variables: { code } });
+        if (data) recoveryCodesScreen(actions, data.confirmTotpEnrollment);
+      },
+      (text) => totpEnrollScreen(actions, enrollment, text),
+    ),
   async signUp(username, email, password) {
     try {
       await apollo.mutate({ mutation: SignUpDocument, variables: { input: { username, email, password } } });
@@ -138,12 +186,7 @@ async function completeSignIn(): Promise<boolean> {
     await apollo.mutate({ mutation: CompleteOidcLoginDocument, variables: { input } });
     actions.profile();
   } catch (failure) {
-    const { reason, text } = describe(failure);
-    loginScreen(
-      actions,
-      undefined,
-      reason === "ACCOUNT_EXISTS" ? "An account with this email exists: log in with its password first." : text,
-    );
+    loginRefused(failure);
   }
   return true;
 }

@@ -1,9 +1,11 @@
-import type { MeQuery, OidcProvidersQuery, SessionsQuery } from "@graphql-auth-api/client";
-import { formValues, h, show } from "./dom.js";
+import type { BeginTotpEnrollmentMutation, MeQuery, OidcProvidersQuery, SessionsQuery } from "@graphql-auth-api/client";
+import { field, formValues, h, message, show } from "./dom.js";
+import { totpPasswordScreen } from "./totp-enrollment-screens.js";
 
 type User = MeQuery["me"];
 type Session = SessionsQuery["sessions"][number];
 type Provider = OidcProvidersQuery["oidcProviders"][number];
+export type TotpEnrollment = BeginTotpEnrollmentMutation["beginTotpEnrollment"];
 
 export interface Actions {
   /** The OpenID providers the API offers, for "Sign in with …" buttons; filled at start. */
@@ -15,11 +17,12 @@ export interface Actions {
   sessions(): void;
   endSession(session: Session): void;
   logout(): void;
+  /** The second step of a login that answered MFA_REQUIRED: its mfaToken and the code the user typed. */
+  verifyMfa(mfaToken: string, code: string): void;
+  /** Turning on two-factor login: the password, then a code from the authenticator app. */
+  beginTotp(password: string): void;
+  confirmTotp(enrollment: TotpEnrollment, code: string): void;
 }
-
-const message = (text: string | undefined, kind: "notice" | "error") => (text ? h("p", { class: kind, role: "status" }, text) : null);
-const field = (label: string, name: string, type = "text", autocomplete = "") =>
-  h("label", {}, label, h("input", { name, type, required: "", autocomplete }));
 
 export function loginScreen(actions: Actions, notice?: string, error?: string): void {
   show(
@@ -42,6 +45,24 @@ export function loginScreen(actions: Actions, notice?: string, error?: string): 
       ),
     ),
     h("div", { class: "actions" }, h("button", { class: "secondary", onclick: () => signUpScreen(actions) }, "Create an account")),
+  );
+}
+
+/** After a right password (or a provider's sign-in) on an account with two-factor login on. */
+export function mfaScreen(actions: Actions, mfaToken: string, error?: string): void {
+  show(
+    "mfa",
+    h("h2", {}, "Second factor"),
+    h("p", {}, "Enter the 6-digit code from your authenticator app, or one of your recovery codes."),
+    message(error, "error"),
+    h(
+      "form",
+      // The mfaToken stays in this closure, like the access token: nowhere a script could read it later.
+      { onsubmit: (event) => void (({ code = "" }) => actions.verifyMfa(mfaToken, code))(formValues(event)) },
+      field("Code", "code", "text", "one-time-code"),
+      h("button", { type: "submit" }, "Verify"),
+    ),
+    h("div", { class: "actions" }, h("button", { class: "secondary", onclick: () => loginScreen(actions) }, "Back to log in")),
   );
 }
 
@@ -78,12 +99,15 @@ export function profileScreen(actions: Actions, user: User): void {
       h("dd", {}, user.roles.join(", ")),
       h("dt", {}, "Member since"),
       h("dd", {}, new Date(user.createdAt).toLocaleString()),
+      h("dt", {}, "Two-factor login"),
+      h("dd", { "data-field": "mfa" }, user.mfaEnabled ? "on" : "off"),
     ),
     h(
       "div",
       { class: "actions" },
       h("button", { class: "secondary", onclick: actions.profile }, "Reload"),
       h("button", { class: "secondary", onclick: actions.sessions }, "Sessions"),
+      !user.mfaEnabled && h("button", { class: "secondary", onclick: () => totpPasswordScreen(actions) }, "Turn on two-factor login"),
       h("button", { class: "danger", onclick: actions.logout }, "Log out"),
     ),
   );
