@@ -10,11 +10,14 @@ import {
   MeDocument,
   type SessionEndReason,
   SignUpDocument,
+  VerifyMfaDocument,
 } from "../client/src/index.js";
 import { CookieJarFetch } from "./support/cookie-jar-fetch.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { enableMfa, totpCode } from "./support/mfa-steps.js";
 import { serverPerSuite } from "./support/server-fixture.js";
 import { SQLITE } from "./support/stores.js";
+import { signUpUser } from "./support/test-server.js";
 
 const TTL_MS = 10 * 60_000;
 /** Past the token's life and the verifier's 5 s clock tolerance. */
@@ -22,7 +25,7 @@ const PAST_EXPIRY = TTL_MS + 10_000;
 
 interface Answer<R> {
   data?: R | null;
-  errors?: { extensions?: { code?: string; reason?: string } }[];
+  errors?: { extensions?: { code?: string; reason?: string; mfaToken?: string } }[];
 }
 
 /** A device: its own cookie jar, and a client whose clock is the server's unless told otherwise. */
@@ -173,12 +176,33 @@ describe("createAuthFetch against the real server", () => {
     expect(b.jar.cookies.size).toBe(0);
   });
 
-  it("hands a refused login back untouched: no refresh, no session end (MFA_REQUIRED passes the same way)", async () => {
+  it("hands a refused login back untouched: no refresh, no session end", async () => {
     const { username } = newUser();
     const d = device(url(), () => clock.now());
     const answer = await send(d.auth, url(), LoginDocument, { input: { username, password: "not the password at all" } });
     expect(reasonOf(answer)).toBe("INVALID_CREDENTIALS");
     expect(d.jar.sent).toHaveLength(1);
     expect(d.ended).toEqual([]);
+  });
+
+  it("hands login's MFA_REQUIRED to the app with its mfaToken (no refresh, no session end); verifyMfa through auth.fetch completes the login", async () => {
+    const owner = fixture.server.client();
+    const account = await signUpUser(owner);
+    const { secret } = await enableMfa(owner, account.password, clock);
+    const d = device(url(), () => clock.now());
+    const challenged = await send(d.auth, url(), LoginDocument, { input: { username: account.username, password: account.password } });
+    expect(reasonOf(challenged)).toBe("MFA_REQUIRED");
+    const mfaToken = challenged.errors?.[0]?.extensions?.mfaToken as string;
+    expect(mfaToken).toEqual(expect.any(String));
+    expect(d.auth.getAccessToken()).toBeNull();
+    expect(d.jar.sent).toHaveLength(1);
+    expect(d.ended).toEqual([]);
+
+    const verified = await send(d.auth, url(), VerifyMfaDocument, { input: { mfaToken, code: totpCode(secret, clock) } });
+    expect(verified.data?.verifyMfa.accessToken).toBe(d.auth.getAccessToken());
+    const me = await send(d.auth, url(), MeDocument);
+    expect(me.data?.me.username).toBe(account.username);
+    expect(d.jar.sent.at(-1)?.authorization).toBe(`Bearer ${d.auth.getAccessToken()}`);
+    expect(d.jar.cookies.size).toBe(1);
   });
 });
