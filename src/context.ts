@@ -12,6 +12,7 @@ import type { Clock } from "./clock.js";
 import type { AuthFailureReason } from "./errors.js";
 import { clientIp } from "./http/client-ip.js";
 import type { OriginPolicy } from "./http/origin-policy.js";
+import { requestIdOf } from "./http/request-id.js";
 import type { MfaService } from "./mfa/mfa-service.js";
 import type { OidcService } from "./oidc/oidc-service.js";
 import type { OidcStateCookie } from "./oidc/oidc-state-cookie.js";
@@ -53,7 +54,7 @@ const BEARER = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_+/=-]*)$/
  */
 export function createContextBuilder(deps: { accessTokens: AccessTokens; revocations: SessionRevocations; services: Services }) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
-    const client: ClientInfo = { ip: clientIp(req), userAgent: fitTo("userAgent", req.get("user-agent")) };
+    const client: ClientInfo = { ip: clientIp(req), userAgent: fitTo("userAgent", req.get("user-agent")), requestId: requestIdOf(res) };
     const base = { req, res, client, services: deps.services };
     const header = req.get("authorization");
     if (header === undefined || header.trim() === "") return { ...base, viewer: null, authFailure: "TOKEN_MISSING" };

@@ -1,8 +1,9 @@
 import { Writable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger, terminalDestination } from "../src/logger.js";
-import { CHANGE_PASSWORD, type GraphQLResponse, LOGOUT, REFRESH, SIGN_UP } from "./support/graphql-client.js";
+import { CHANGE_PASSWORD, type GraphQLResponse, LOGIN, LOGOUT, REFRESH, SIGN_UP } from "./support/graphql-client.js";
 import { serverPerSuite } from "./support/server-fixture.js";
+import { execSql } from "./support/store-sql.js";
 import { STORES } from "./support/stores.js";
 
 const PASSWORD = "logged flow passphrase 4521";
@@ -51,6 +52,9 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
       await step("refresh after logout", () =>
         client.request(REFRESH, undefined, { cookie: [...secrets].map((s, i) => `c${i}=${s}`).join("; ") }),
       );
+      // Last, since it breaks the store: a right login then fails unexpectedly at the MFA lookup.
+      await execSql(fixture.store, "drop table mfa_factors");
+      await step("login, store broken", () => server.client().request(LOGIN, { input: { username, password: NEW_PASSWORD } }));
     });
 
     it("ran the whole flow, so the log had every secret to leak (control)", () => {
@@ -62,6 +66,7 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
         ["changePassword", true],
         ["logout", true],
         ["refresh after logout", false],
+        ["login, store broken", false],
       ]);
       // Two passwords, three access tokens, three refresh cookies at least.
       expect(secrets.size).toBeGreaterThanOrEqual(9);
@@ -90,6 +95,14 @@ describe.each(["debug", "trace"].flatMap((level) => STORES.map((kind) => ({ leve
       }
       const badLoginId = responses.find(({ name }) => name === "bad login")?.response.headers.get("x-request-id");
       expect(parsed.some((entry) => entry.event === "login_failed" && entry.requestId === badLoginId)).toBe(true);
+    });
+
+    it("logs an unexpected error's detail once, with the request id of the response that hid it", () => {
+      const broken = responses.find(({ name }) => name === "login, store broken")?.response;
+      expect(broken?.body.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+      const requestId = broken?.headers.get("x-request-id");
+      const errors = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.level === 50);
+      expect(errors.map((entry) => [entry.msg, entry.requestId])).toEqual([["unexpected error in GraphQL operation", requestId]]);
     });
 
     it("keeps each line's fields to itself (guards against an audit line's fields bleeding into the request line)", () => {
@@ -135,7 +148,9 @@ describe("logs on a terminal", () => {
     expect(written).toContain('requestId: "r-1"');
     expect(written.trimStart().startsWith("{")).toBe(false);
 
+    // Given an output, JSON goes to it as pino's default; without one, to standard output (async).
     expect(await terminalDestination({ isProduction: true, isTTY: true, output })).toBeUndefined();
     expect(await terminalDestination({ isProduction: false, isTTY: false, output })).toBeUndefined();
+    expect(await terminalDestination({ isProduction: true, isTTY: false })).toBeDefined();
   });
 });

@@ -41,6 +41,8 @@ export interface AuthEvent {
   readonly sessionId?: string | null;
   readonly ip?: string | null;
   readonly userAgent?: string | null;
+  /** The request it happened in, for the log line only. */
+  readonly requestId?: string;
   /** Short, non-secret context, such as which limit refused. Never a token or a password. */
   readonly detail?: string | null;
 }
@@ -85,7 +87,14 @@ export class AuthEvents {
       created_at: this.clock.now(),
     };
     this.logger.info(
-      { event: row.type, userId: row.user_id, sessionId: row.session_id, ip: row.ip_address, detail: row.detail },
+      {
+        event: row.type,
+        userId: row.user_id,
+        sessionId: row.session_id,
+        ip: row.ip_address,
+        detail: row.detail,
+        requestId: event.requestId,
+      },
       "auth event",
     );
     try {

@@ -27,6 +27,7 @@ function plugins(
   inFlight: InFlightOperations,
   httpServer: Server | undefined,
   metrics: Metrics | undefined,
+  reportUnexpected: (error: unknown, requestId: string | undefined) => void,
 ): ApolloServerPlugin<GraphQLContext>[] {
   return [
     inFlight.plugin(),
@@ -36,7 +37,7 @@ function plugins(
       : // Sandbox sends requests from this page's origin with credentials, so refreshToken works there.
         ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
     rateLimitStatusPlugin(),
-    requestLogPlugin(),
+    requestLogPlugin(reportUnexpected),
     ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
   ];
 }
@@ -51,12 +52,19 @@ export async function startGraphQLServer(
 ): Promise<GraphQLServer> {
   const inFlight = new InFlightOperations();
   const limits = graphqlLimits(config);
+  // An unreachable store fails every request until it returns: one line per outage, not per request.
+  const reportUnexpected = (error: unknown, requestId: string | undefined) => {
+    if (!storeOutage.absorbs(error)) logger.error({ err: error, requestId }, "unexpected error in GraphQL operation");
+  };
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     // Apollo's own warnings go through pino too, with the same redaction and request ids.
     logger,
     validationRules: limits.validationRules as never,
-    plugins: [...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]), ...plugins(config, inFlight, httpServer, metrics)],
+    plugins: [
+      ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
+      ...plugins(config, inFlight, httpServer, metrics, reportUnexpected),
+    ],
     parseOptions: limits.parseOptions,
     maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,
@@ -69,13 +77,7 @@ export async function startGraphQLServer(
     // The contract: no stack trace or internal message leaves the server outside development.
     includeStacktraceInErrorResponses: config.env === "development",
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter({
-      exposeDetails: config.env === "development",
-      // An unreachable store fails every request until it returns: one line per outage, not per request.
-      onUnexpected: (error) => {
-        if (!storeOutage.absorbs(error)) logger.error({ err: error }, "unexpected error in GraphQL operation");
-      },
-    }),
+    formatError: createErrorFormatter({ exposeDetails: config.env === "development" }),
   });
   await apollo.start();
   return {

@@ -40,12 +40,20 @@ function isRequestError(error: unknown, code: unknown): boolean {
 }
 
 /**
+ * An error the rules below mask: neither a service refusal nor a refusal of the request itself.
+ * Its detail belongs in the server's log (with the request id: see request-log-plugin.ts).
+ */
+export function isUnexpected(error: GraphQLError): boolean {
+  return !(unwrapResolverError(error) instanceof AuthError) && !isRequestError(error, error.extensions?.code);
+}
+
+/**
  * Apollo's `formatError`, the GraphQL edge of the error rules: a service's AuthError becomes its
  * code with reason, field or retryAfter; Apollo's request refusals pass through; everything else
  * (store and driver messages included) is masked as `INTERNAL_SERVER_ERROR` (OWASP ASVS 16.5.1).
  * Development keeps the detail of unexpected errors only.
  */
-export function createErrorFormatter(options: { exposeDetails: boolean; onUnexpected: (error: unknown) => void }) {
+export function createErrorFormatter(options: { exposeDetails: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // Expected outcomes: their stack says nothing useful, even in development.
@@ -54,7 +62,6 @@ export function createErrorFormatter(options: { exposeDetails: boolean; onUnexpe
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    options.onUnexpected(original);
     if (options.exposeDetails) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ApolloServerErrorCode.INTERNAL_SERVER_ERROR } };
     }

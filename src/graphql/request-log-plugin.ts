@@ -1,6 +1,8 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLContext } from "../context.js";
 import { noteForRequestLog } from "../http/request-logging.js";
+import { isUnexpected } from "./error-formatter.js";
 
 /** Operation names are client-chosen; a log line keeps a readable prefix of one. */
 const MAX_NAME = 100;
@@ -8,12 +10,19 @@ const MAX_NAME = 100;
 /**
  * Hands the request's log line what only GraphQL knows: the operation's name (as resolved from
  * the document, so never a name the document does not hold) and the codes of the errors sent,
- * after masking. Never variables or the query text, which may hold passwords (OWASP ASVS 16.2.5).
+ * after masking; and logs the detail of each unexpected error with the request's id. Never
+ * variables or the query text, which may hold passwords (OWASP ASVS 16.2.5).
  */
-export function requestLogPlugin(): ApolloServerPlugin<GraphQLContext> {
+export function requestLogPlugin(
+  /** Logs an error the client sees only as INTERNAL_SERVER_ERROR, with the request it failed. */
+  reportUnexpected: (error: unknown, requestId: string | undefined) => void,
+): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) if (isUnexpected(error)) reportUnexpected(unwrapResolverError(error), contextValue.client.requestId);
+        },
         async willSendResponse({ operationName, response, contextValue }) {
           const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
           noteForRequestLog(contextValue.res, {

@@ -6,6 +6,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { isConnectionFault } from "../faults/connection-faults.js";
 import { OutageLog } from "../faults/outage-log.js";
+import { withStatementCache } from "./statement-cache.js";
 import type { Database as Tables } from "./tables.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -72,7 +73,7 @@ function openSqlite(path: string): Kysely<Tables> {
   database.pragma("busy_timeout = 5000");
   database.pragma("foreign_keys = ON");
   database.pragma("synchronous = NORMAL");
-  return new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
 /**
