@@ -7,6 +7,7 @@ import { createContextBuilder, type Services } from "./context.js";
 import { startGraphQLServer } from "./graphql/apollo-server.js";
 import { answerClientErrorsWithJson } from "./http/client-errors.js";
 import { graphqlRoute } from "./http/graphql-route.js";
+import { inOrder } from "./http/in-order.js";
 import { jsonErrorHandler, notFound } from "./http/json-errors.js";
 import { metricsRoute } from "./http/metrics-route.js";
 import { operationalRoutes } from "./http/operational-routes.js";
@@ -56,12 +57,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
-  app.use(assignRequestId, securityHeaders, requestLogging(logger));
+  app.use(inOrder(assignRequestId, securityHeaders, requestLogging(logger)));
   app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks }));
   if (metrics) app.use(metricsRoute(metrics));
   app.use(
     config.graphqlPath,
-    ...graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), {
+    graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), {
       logger,
       logRefusals: !config.isProduction,
       crossSiteCookie: config.env === "development" && config.cookie.sameSite !== "None" ? config.cookie.sameSite : undefined,

@@ -1,33 +1,16 @@
 import { type Logger, pino } from "pino";
-
-const SECRET_FIELDS = ["password", "currentPassword", "newPassword", "accessToken", "refreshToken", "token", "authorization", "cookie"];
-const HEADER_PATHS = ["authorization", "cookie", '["set-cookie"]'].flatMap((h) => {
-  const member = h.startsWith("[") ? h : `.${h}`;
-  return [`headers${member}`, `*.headers${member}`, `req.headers${member}`, `res.headers${member}`];
-});
-
-/**
- * Paths pino blanks out wherever they appear in a log line, at the top level and two levels down:
- * tokens, cookies and passwords never reach a log (OWASP ASVS 16.2.5). Nothing in this codebase
- * logs headers, bodies or variables; this is the net under that rule, not the rule itself.
- */
-const REDACTED_PATHS = [
-  ...HEADER_PATHS,
-  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
-  "variables",
-  "*.variables",
-  "*.*.variables",
-];
+import { withoutSecrets } from "./log-redaction.js";
 
 /**
  * The app's pino logger. Lines about a request carry its `requestId` (OWASP ASVS 16.2.1), so a log
- * search can follow one request from HTTP to store.
+ * search can follow one request from HTTP to store; every line's fields pass through
+ * `withoutSecrets` first.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
-      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      formatters: { log: withoutSecrets },
       base: undefined,
     },
     destination,

@@ -1,5 +1,6 @@
 import type { CookieOptions, Request, Response } from "express";
 import type { Config } from "../config.js";
+import { requestCookie } from "../http/request-cookies.js";
 
 /**
  * The refresh cookie's attributes, defined once. HttpOnly keeps it from page scripts; SameSite and
@@ -24,8 +25,7 @@ export class RefreshCookie {
   }
 
   read(req: Request): string | undefined {
-    const value: unknown = req.cookies?.[this.settings.name];
-    return typeof value === "string" && value !== "" ? value : undefined;
+    return requestCookie(req, this.settings.name);
   }
 
   /** Max-Age is the session's remaining lifetime. */

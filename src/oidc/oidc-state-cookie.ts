@@ -1,5 +1,6 @@
 import type { CookieOptions, Request, Response } from "express";
 import type { Config } from "../config.js";
+import { requestCookie } from "../http/request-cookies.js";
 
 /** RFC 9700 §4.7.1 / OWASP ASVS 10.1: a started sign-in must be completed within minutes. */
 export const OIDC_LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -27,8 +28,7 @@ export class OidcStateCookie {
   }
 
   read(req: Request): string | undefined {
-    const value: unknown = req.cookies?.[this.name];
-    return typeof value === "string" && value !== "" ? value : undefined;
+    return requestCookie(req, this.name);
   }
 
   set(res: Response, value: string): void {
