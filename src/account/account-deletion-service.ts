@@ -13,7 +13,7 @@ export class AccountDeletionService {
 
   /** Checks the password like changePassword does (counted with this account's failed logins), then deletes. */
   async delete(viewer: Viewer, currentPassword: string, totpCode: string | null | undefined, client: ClientInfo): Promise<true> {
-    const { user } = await this.deps.proof.prove(viewer, currentPassword, totpCode, client, "delete_account");
+    const { user } = (await this.deps.proof.prove(viewer, currentPassword, totpCode, client, "delete_account")).account;
     // Announced before the rows go, so every instance refuses the access tokens within a second.
     await this.deps.sessions.endAll(user.id, "account_deleted", client);
     await this.deps.db.transaction().execute(async (trx) => {

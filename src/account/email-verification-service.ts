@@ -2,7 +2,7 @@ import type { Viewer } from "../auth/access-tokens.js";
 import type { ClientInfo } from "../auth/client-info.js";
 import { AuthError } from "../errors.js";
 import { mails } from "../mail/mail-templates.js";
-import type { UserRow } from "../store/tables.js";
+import type { User } from "../users/user.js";
 import { checkEmail, identityKey } from "../users/user-rules.js";
 import type { AccountDeps } from "./account-deps.js";
 
@@ -15,7 +15,7 @@ export class EmailVerificationService {
   constructor(private readonly deps: AccountDeps) {}
 
   /** Mails a link that proves the account's current address; earlier links stop working. */
-  sendLink(user: UserRow): Promise<void> {
+  sendLink(user: User): Promise<void> {
     return this.deps.links.issue(user.id, {
       purpose: "email_verification",
       page: this.deps.settings.emailVerificationUrl,
@@ -29,7 +29,7 @@ export class EmailVerificationService {
     await this.deps.limits.consumeAccountMail("resend_account", viewer.userId);
     const user = await this.deps.userRows.findById(viewer.userId);
     if (!user) throw AuthError.unauthenticated("SESSION_REVOKED");
-    if (user.email_verified === 1) return false;
+    if (user.emailVerified) return false;
     await this.sendLink(user);
     return true;
   }
@@ -45,10 +45,11 @@ export class EmailVerificationService {
     client: ClientInfo,
   ): Promise<true> {
     const { newEmail } = input;
-    const { user } = await this.deps.proof.prove(viewer, input.currentPassword, input.totpCode, client, "request_email_change");
+    const { user } = (await this.deps.proof.prove(viewer, input.currentPassword, input.totpCode, client, "request_email_change")).account;
     const address = checkEmail(newEmail, "newEmail");
     const key = identityKey(address);
-    if (key === user.email_key) throw AuthError.badInput("newEmail", "newEmail is already this account's address");
+    // The account's own email key is identityKey of its address, as every write stores it.
+    if (key === identityKey(user.email)) throw AuthError.badInput("newEmail", "newEmail is already this account's address");
     if (await this.deps.userRows.emailTaken(key)) throw AuthError.badInput("newEmail", "newEmail is already registered");
     await this.deps.links.issue(user.id, {
       purpose: "email_verification",

@@ -17,7 +17,7 @@ export class PasswordResetService {
     // Counted whether or not the account exists, so being limited tells nothing either.
     await this.deps.limits.consumeAccountMail("reset_request_ip", client.ip);
     await this.deps.limits.consumeAccountMail("reset_request_address", identityKey(address));
-    const user = await this.deps.userRows.findByLoginKey(identityKey(address));
+    const user = (await this.deps.userRows.findByLoginKey(identityKey(address)))?.user;
     await this.deps.links.issue(user?.id, {
       purpose: "password_reset",
       page: this.deps.settings.passwordResetUrl,
@@ -42,7 +42,7 @@ export class PasswordResetService {
     const passwordHash = await this.deps.users.hashNewPassword(user, newPassword);
     // ASVS 6.4.3 / 7.4.3: whoever held a session with the old password loses it, and a login step
     // opened with the old password (an mfaToken) can no longer be completed.
-    await this.deps.passwords.replace(user, passwordHash, "password_reset", {
+    await this.deps.passwords.replace(user.id, passwordHash, "password_reset", {
       alongside: async (trx) => {
         await this.deps.links.consume(trx, link);
         await this.deps.links.retireAll(trx, user.id, "password_reset");

@@ -9,21 +9,21 @@ import type { OutgoingMail } from "../mail/mail-transport.js";
 import type { MfaChallenges } from "../mfa/mfa-challenges.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import type { TotpEnrollmentOffer } from "../mfa/totp.js";
-import type { UserRow } from "../store/tables.js";
+import type { User } from "../users/user.js";
 import { checkLoginInput, refuseControlCharacters } from "../users/user-rules.js";
-import { type NewUser, rolesOf, type UserService } from "../users/user-service.js";
+import type { NewUser, UserService } from "../users/user-service.js";
 import type { AccessTokens, Viewer } from "./access-tokens.js";
 import type { ClientInfo } from "./client-info.js";
 import { accountKey, unknownAccountKey } from "./login-keys.js";
 import type { OwnerProof } from "./owner-proof.js";
 import type { PasswordReplacement } from "./password-replacement.js";
-import type { RotatedSession, SessionService } from "./session-service.js";
+import type { RotatedSession, SessionOwner, SessionService } from "./session-service.js";
 
 /** What a successful sign-up, login, refresh or password change hands back. */
 export interface AuthResult {
   readonly accessToken: string;
   readonly expiresIn: number;
-  readonly user: UserRow;
+  readonly user: User;
   /** Goes into the HttpOnly cookie, never into a response body. */
   readonly refreshToken: string;
   readonly sessionExpiresAt: number;
@@ -49,18 +49,18 @@ export class AuthService {
   async signUp(input: NewUser, client: ClientInfo): Promise<AuthResult> {
     if (!this.allowSignup) throw AuthError.forbidden("Sign-up is disabled");
     await this.limited(this.limits.consumeSignUp(client.ip), client, "signup");
-    const user = await this.users.create(input);
-    await this.events.record({ type: "signup", userId: user.id, ...client });
-    await this.verification.sendLink(user);
-    return this.issue(user, await this.sessions.start(user, client, { amr: ["pwd"] }));
+    const account = await this.users.create(input);
+    await this.events.record({ type: "signup", userId: account.user.id, ...client });
+    await this.verification.sendLink(account.user);
+    return this.issue(account.user, await this.sessions.start(account, client, { amr: ["pwd"] }));
   }
 
   async login(identifier: string, password: string, client: ClientInfo): Promise<AuthResult> {
     checkLoginInput(identifier, password);
     await this.countLoginRequest(client, "login");
     const account = await this.users.findForLogin(identifier);
-    const key = account ? accountKey(account.id) : unknownAccountKey(identifier);
-    const attempt = await this.limited(this.limits.beginLoginAttempt(key, client.ip), client, "login", account?.id);
+    const key = account ? accountKey(account.user.id) : unknownAccountKey(identifier);
+    const attempt = await this.limited(this.limits.beginLoginAttempt(key, client.ip), client, "login", account?.user.id);
     const result = await this.users.checkPassword(account, password);
     if (!result.ok) {
       await this.events.record({
@@ -71,15 +71,15 @@ export class AuthService {
       });
       throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     }
-    const { user } = result;
-    if (result.rehashed) await this.events.record({ type: "password_rehashed", userId: user.id, ...client });
-    if (await this.mfa.isEnabled(user.id)) {
+    const proven = result.account;
+    if (result.rehashed) await this.events.record({ type: "password_rehashed", userId: proven.user.id, ...client });
+    if (await this.mfa.isEnabled(proven.user.id)) {
       // A right password is no failure, but not yet a login either: earlier failures stay counted,
       // so wrong codes across fresh mfaTokens spend one (account, IP) budget (ASVS 6.3.1).
       await attempt.refunded();
-      throw await this.secondFactorDue(user, client);
+      throw await this.secondFactorDue(proven, client);
     }
-    return this.completeLogin(user, attempt, ["pwd"], client);
+    return this.completeLogin(proven, attempt, ["pwd"], client);
   }
 
   /**
@@ -94,14 +94,15 @@ export class AuthService {
    * With MFA on, a login proven another way (an OpenID provider) answers MFA_REQUIRED too, and
    * verifyMfa completes it; the second factor is the account's, whatever proved the first.
    */
-  async requireSecondFactorIfEnabled(user: UserRow, client: ClientInfo): Promise<void> {
-    if (await this.mfa.isEnabled(user.id)) throw await this.secondFactorDue(user, client);
+  async requireSecondFactorIfEnabled(owner: SessionOwner, client: ClientInfo): Promise<void> {
+    if (await this.mfa.isEnabled(owner.user.id)) throw await this.secondFactorDue(owner, client);
   }
 
   /** The MFA_REQUIRED answer, with a login step bound to the account's current credential version. */
-  private async secondFactorDue(user: UserRow, client: ClientInfo): Promise<AuthError> {
-    const mfaToken = await this.challenges.issue(user, accountKey(user.id));
-    await this.events.record({ type: "mfa_required", userId: user.id, ...client });
+  private async secondFactorDue(owner: SessionOwner, client: ClientInfo): Promise<AuthError> {
+    const userId = owner.user.id;
+    const mfaToken = await this.challenges.issue(userId, owner.credentialVersion, accountKey(userId));
+    await this.events.record({ type: "mfa_required", userId, ...client });
     return AuthError.mfaRequired(mfaToken);
   }
 
@@ -130,14 +131,14 @@ export class AuthService {
     }
     if (!(await this.challenges.consume(challenge))) throw AuthError.unauthenticated("MFA_TOKEN_INVALID");
     // The session is as of the password check that opened the step: a change since voids it.
-    const owner = { ...user, credential_version: challenge.credential_version };
-    return this.completeLogin(owner, attempt, ["pwd", factor], client);
+    return this.completeLogin({ user, credentialVersion: challenge.credential_version }, attempt, ["pwd", factor], client);
   }
 
-  /** Starts the session as of `user.credential_version`, the version the password was checked at. */
-  private async completeLogin(user: UserRow, attempt: LoginAttempt, amr: string[], client: ClientInfo): Promise<AuthResult> {
+  /** Starts the session as of `owner.credentialVersion`, the version the password was checked at. */
+  private async completeLogin(owner: SessionOwner, attempt: LoginAttempt, amr: string[], client: ClientInfo): Promise<AuthResult> {
     await attempt.succeeded();
-    const session = await this.sessions.start(user, client, { amr });
+    const { user } = owner;
+    const session = await this.sessions.start(owner, client, { amr });
     await this.events.record({ type: "login_succeeded", userId: user.id, sessionId: session.session.id, ...client, detail: amr.join("+") });
     return this.issue(user, session);
   }
@@ -145,7 +146,7 @@ export class AuthService {
   async refresh(presented: string | undefined, client: ClientInfo): Promise<AuthResult> {
     await this.limited(this.limits.consumeRefresh(client.ip), client, "refresh");
     const rotated = await this.sessions.rotate(presented, client);
-    const user = await this.users.findById(rotated.session.user_id);
+    const user = await this.users.findById(rotated.session.userId);
     if (!user) throw AuthError.unauthenticated("REFRESH_INVALID");
     return this.issue(user, rotated);
   }
@@ -174,23 +175,26 @@ export class AuthService {
     input: { currentPassword: string; newPassword: string; totpCode?: string | null | undefined },
     client: ClientInfo,
   ): Promise<AuthResult> {
-    const { user: current, factor } = await this.proof.prove(viewer, input.currentPassword, input.totpCode, client, "change_password");
-    const passwordHash = await this.users.hashNewPassword(current, input.newPassword);
-    const user = await this.passwords.replace(current, passwordHash, "password_changed", { expectVersion: true });
+    const { account: current, factor } = await this.proof.prove(viewer, input.currentPassword, input.totpCode, client, "change_password");
+    const passwordHash = await this.users.hashNewPassword(current.user, input.newPassword);
+    const account = await this.passwords.replace(current.user.id, passwordHash, "password_changed", {
+      fromVersion: current.credentialVersion,
+    });
     // Another change came first and ended this session with the others.
-    if (!user) throw AuthError.unauthenticated("SESSION_REVOKED");
+    if (!account) throw AuthError.unauthenticated("SESSION_REVOKED");
+    const { user } = account;
     await this.events.record({ type: "password_changed", userId: user.id, sessionId: viewer.sessionId, ...client });
     // OWASP ASVS 6.3.7: the owner hears of a password change they may not have made.
     await this.outbox.send(user.id, "password_changed", mails.passwordChanged(user.email));
     const amr = factor ? ["pwd", factor] : ["pwd"];
-    return this.issue(user, await this.sessions.start(user, client, { amr }));
+    return this.issue(user, await this.sessions.start(account, client, { amr }));
   }
 
   /** Checks the password, then refuses with TOTP already on, before making a new secret. */
   async beginTotpEnrollment(viewer: Viewer, currentPassword: string, client: ClientInfo): Promise<TotpEnrollmentOffer> {
     await this.mfa.refuseIfEnabled(viewer.userId);
-    const { user } = await this.proof.prove(viewer, currentPassword, undefined, client, "mfa_enrollment");
-    return this.mfa.begin(user, client);
+    const { account } = await this.proof.prove(viewer, currentPassword, undefined, client, "mfa_enrollment");
+    return this.mfa.begin(account.user, client);
   }
 
   /** Proves the new authenticator and turns MFA on; the owner is told by mail (ASVS 6.3.7). */
@@ -220,22 +224,22 @@ export class AuthService {
   }
 
   /** Access token and refresh cookie for a session just started, rotated or reissued. */
-  issue(user: UserRow, rotated: RotatedSession): AuthResult {
+  issue(user: User, rotated: RotatedSession): AuthResult {
     const { session, refreshToken } = rotated;
     const access = this.accessTokens.issue(
       {
         userId: user.id,
         sessionId: session.id,
-        roles: rolesOf(user),
+        roles: user.roles,
         username: user.username,
         email: user.email,
         ...(session.idp ? { idp: session.idp } : {}),
-        ...(session.amr ? { amr: session.amr.split(",") } : {}),
-        emailVerified: user.email_verified === 1,
+        amr: session.amr,
+        emailVerified: user.emailVerified,
       },
-      session.expires_at,
+      session.expiresAt,
     );
-    return { accessToken: access.token, expiresIn: access.expiresIn, user, refreshToken, sessionExpiresAt: session.expires_at };
+    return { accessToken: access.token, expiresIn: access.expiresIn, user, refreshToken, sessionExpiresAt: session.expiresAt };
   }
 
   private limited<T>(check: Promise<T>, client: ClientInfo, what: string, userId?: string): Promise<T> {

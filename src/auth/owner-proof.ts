@@ -2,7 +2,7 @@ import type { AuthEvents } from "../events/auth-events.js";
 import { auditedLimit } from "../events/rate-limit-audit.js";
 import type { RateLimits } from "../limits/rate-limits.js";
 import type { MfaService, SecondFactor } from "../mfa/mfa-service.js";
-import type { UserRow } from "../store/tables.js";
+import type { Account } from "../users/account.js";
 import { refuseControlCharacters } from "../users/user-rules.js";
 import type { UserService } from "../users/user-service.js";
 import type { Viewer } from "./access-tokens.js";
@@ -31,17 +31,17 @@ export class OwnerProof {
     totpCode: string | null | undefined,
     client: ClientInfo,
     what: string,
-  ): Promise<{ user: UserRow; factor: SecondFactor | undefined }> {
+  ): Promise<{ account: Account; factor: SecondFactor | undefined }> {
     refuseControlCharacters("currentPassword", password);
     if (totpCode) refuseControlCharacters("totpCode", totpCode);
     const attempt = await this.beginAttempt(viewer, client, what);
-    const user = await this.users.verifyPassword(viewer.userId, password).catch(async (error: unknown) => {
+    const account = await this.users.verifyPassword(viewer.userId, password).catch(async (error: unknown) => {
       await this.events.record({ type: "login_failed", userId: viewer.userId, ...client, detail: `${what}: wrong current password` });
       throw error;
     });
-    const factor = await this.mfa.requireStepUp(user.id, totpCode, client);
+    const factor = await this.mfa.requireStepUp(account.user.id, totpCode, client);
     await attempt.succeeded();
-    return { user, factor };
+    return { account, factor };
   }
 
   /** Runs `use`, which checks `code`, with the try counted like a password check. */

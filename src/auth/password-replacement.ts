@@ -1,7 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { MfaRepository } from "../mfa/mfa-repository.js";
-import type { Database, UserRow } from "../store/tables.js";
+import type { Database } from "../store/tables.js";
+import type { Account } from "../users/account.js";
 import type { UserRepository } from "../users/user-repository.js";
 import type { SessionRepository } from "./session-repository.js";
 import type { SessionRevocations } from "./session-revocations.js";
@@ -28,26 +29,26 @@ export class PasswordReplacement {
   ) {}
 
   /**
-   * Gives `user` the password behind `passwordHash`. With `expectVersion`, only if no other change
-   * came since `user` was read: undefined then (the other change ended the caller's session).
+   * Gives the user the password behind `passwordHash`. With `fromVersion`, only while the account is
+   * still at that credential version: undefined when another change came first (and ended the
+   * caller's session). Returns the account at its new version.
    */
   async replace(
-    user: UserRow,
+    userId: string,
     passwordHash: string,
     reason: "password_changed" | "password_reset",
-    options: { expectVersion?: boolean; alongside?: Alongside } = {},
-  ): Promise<UserRow | undefined> {
+    options: { fromVersion?: number; alongside?: Alongside } = {},
+  ): Promise<Account | undefined> {
     const now = this.clock.now();
-    const fromVersion = options.expectVersion ? user.credential_version : undefined;
     const ended = await this.db.transaction().execute(async (trx) => {
-      if (!(await this.users.replacePassword(user.id, passwordHash, fromVersion, now, trx))) return undefined;
-      await this.mfa.deleteChallengesOf(user.id, trx);
+      if (!(await this.users.replacePassword(userId, passwordHash, options.fromVersion, now, trx))) return undefined;
+      await this.mfa.deleteChallengesOf(userId, trx);
       await options.alongside?.(trx);
-      return this.sessions.revokeAllForUser(user.id, now, reason, undefined, trx);
+      return this.sessions.revokeAllForUser(userId, now, reason, undefined, trx);
     });
     if (ended === undefined) return undefined;
     await this.revocations.announce(ended, now);
-    const changed = await this.users.findById(user.id);
+    const changed = await this.users.findAccountById(userId);
     if (!changed) throw new Error("an account vanished while its password changed");
     return changed;
   }

@@ -1,6 +1,7 @@
-import type { Kysely } from "kysely";
+import type { Kysely, NotNull } from "kysely";
 import type { Dialect } from "../store/database.js";
 import type { Database, SessionRow } from "../store/tables.js";
+import type { Session, SessionRecord } from "./session.js";
 
 export type RevokeReason =
   | "logout"
@@ -13,7 +14,10 @@ export type RevokeReason =
   | "session_cap"
   | "reuse";
 
-/** Queries over `sessions`; the rules live in the session service. */
+/** The columns a Session is made of: listing sessions never reads their refresh seeds. */
+const SESSION_COLUMNS = ["id", "user_id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "idp", "amr"] as const;
+
+/** Queries over `sessions`; the rules live in the session service. Rows stay in here. */
 export class SessionRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -21,13 +25,14 @@ export class SessionRepository {
   ) {}
 
   /**
-   * Stores the session only while its account is still at the row's credential version, in one
+   * Stores the session only while its account is still at the record's credential version, in one
    * statement; false when a password change came in between (CWE-367: the check and the insert
    * cannot be split). On PostgreSQL the account row is read FOR SHARE: an insert waits for a
    * change in flight and then sees its new version, and a change waits for the insert to commit,
    * so its revocation sweep sees the new session.
    */
-  async insertIfCredentialCurrent(row: SessionRow): Promise<boolean> {
+  async insertIfCredentialCurrent(record: SessionRecord): Promise<boolean> {
+    const row = toRow(record);
     const columns = Object.keys(row) as (keyof SessionRow)[];
     const result = await this.db
       .insertInto("sessions")
@@ -44,8 +49,9 @@ export class SessionRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  find(id: string): Promise<SessionRow | undefined> {
-    return this.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+  async find(id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toRecord(row);
   }
 
   /**
@@ -139,20 +145,78 @@ export class SessionRepository {
     return rows.map((row) => row.id);
   }
 
-  listActive(userId: string, now: number): Promise<SessionRow[]> {
-    return this.db
+  async listActive(userId: string, now: number): Promise<Session[]> {
+    const rows = await this.db
       .selectFrom("sessions")
-      .selectAll()
+      .select(SESSION_COLUMNS)
       .where("user_id", "=", userId)
       .where("revoked_at", "is", null)
       .where("expires_at", ">", now)
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .execute();
+    return rows.map(toSession);
   }
 
   /** Sessions revoked at or after `since`, for the access-token deny list. */
-  revokedSince(since: number): Promise<{ id: string; revoked_at: number | null }[]> {
-    return this.db.selectFrom("sessions").select(["id", "revoked_at"]).where("revoked_at", ">=", since).execute();
+  async revokedSince(since: number): Promise<{ sessionId: string; revokedAt: number }[]> {
+    const rows = await this.db
+      .selectFrom("sessions")
+      .select(["id", "revoked_at"])
+      .where("revoked_at", ">=", since)
+      // A comparison with NULL is never true, so every row found has a revocation time.
+      .$narrowType<{ revoked_at: NotNull }>()
+      .execute();
+    return rows.map((row) => ({ sessionId: row.id, revokedAt: row.revoked_at }));
   }
+}
+
+/** The one place a `sessions` row becomes a Session: the comma-separated amr split. */
+function toSession(row: Pick<SessionRow, (typeof SESSION_COLUMNS)[number]>): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    userAgent: row.user_agent,
+    ipAddress: row.ip_address,
+    idp: row.idp,
+    amr: row.amr ? row.amr.split(",") : [],
+  };
+}
+
+function toRecord(row: SessionRow): SessionRecord {
+  return {
+    session: toSession(row),
+    seed: row.seed,
+    generation: row.generation,
+    absoluteExpiresAt: row.absolute_expires_at,
+    parentValidUntil: row.parent_valid_until,
+    revokedAt: row.revoked_at,
+    credentialVersion: row.credential_version,
+  };
+}
+
+/** The row of a session about to be stored. */
+function toRow(record: SessionRecord): SessionRow {
+  const { session } = record;
+  return {
+    id: session.id,
+    user_id: session.userId,
+    seed: record.seed,
+    generation: record.generation,
+    created_at: session.createdAt,
+    last_used_at: session.lastUsedAt,
+    expires_at: session.expiresAt,
+    absolute_expires_at: record.absoluteExpiresAt,
+    parent_valid_until: record.parentValidUntil,
+    revoked_at: record.revokedAt,
+    revoked_reason: null,
+    user_agent: session.userAgent,
+    ip_address: session.ipAddress,
+    idp: session.idp,
+    amr: session.amr.length > 0 ? session.amr.join(",") : null,
+    credential_version: record.credentialVersion,
+  };
 }

@@ -74,8 +74,8 @@ export class SessionRevocations {
 
   /** Adds every session the store shows as ended within the retention window. */
   async catchUp(): Promise<void> {
-    const rows = await this.sessions.revokedSince(this.clock.now() - this.retentionMs);
-    for (const row of rows) if (row.revoked_at !== null) this.list.add(row.id, row.revoked_at);
+    const revoked = await this.sessions.revokedSince(this.clock.now() - this.retentionMs);
+    for (const { sessionId, revokedAt } of revoked) this.list.add(sessionId, revokedAt);
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,10 @@ import type { Config } from "../config.js";
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import { fitTo } from "../store/field-limits.js";
-import type { SessionRow } from "../store/tables.js";
+import type { Account } from "../users/account.js";
 import type { ClientInfo } from "./client-info.js";
 import { RefreshTokens } from "./refresh-tokens.js";
+import type { Session, SessionRecord } from "./session.js";
 import type { RevokeReason, SessionRepository } from "./session-repository.js";
 import type { SessionRevocations } from "./session-revocations.js";
 
@@ -17,14 +18,11 @@ export interface SignInMethod {
 }
 
 /** The account a session is for, at the credential version its owner proved. */
-export interface SessionOwner {
-  readonly id: string;
-  readonly credential_version: number;
-}
+export type SessionOwner = Pick<Account, "user" | "credentialVersion">;
 
 /** A session together with the refresh token the client must hold next. */
 export interface RotatedSession {
-  readonly session: SessionRow;
+  readonly session: Session;
   readonly refreshToken: string;
 }
 
@@ -54,30 +52,31 @@ export class SessionService {
    * account's password). `signIn` says how the user proved who they are.
    */
   async start(owner: SessionOwner, client: ClientInfo, signIn: SignInMethod = {}): Promise<RotatedSession> {
-    const userId = owner.id;
+    const userId = owner.user.id;
     const now = this.clock.now();
     const absoluteExpiresAt = now + this.settings.sessionMaxAgeMs;
-    const session: SessionRow = {
-      id: randomUUID(),
-      user_id: userId,
+    const record: SessionRecord = {
+      session: {
+        id: randomUUID(),
+        userId,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: Math.min(now + this.settings.idleTtlMs, absoluteExpiresAt),
+        userAgent: fitTo("userAgent", client.userAgent),
+        ipAddress: fitTo("ipAddress", client.ip),
+        idp: signIn.idp ?? null,
+        amr: storableAmr(signIn.amr),
+      },
       seed: RefreshTokens.newSeed(),
       generation: 0,
-      created_at: now,
-      last_used_at: now,
-      expires_at: Math.min(now + this.settings.idleTtlMs, absoluteExpiresAt),
-      absolute_expires_at: absoluteExpiresAt,
-      parent_valid_until: 0,
-      revoked_at: null,
-      revoked_reason: null,
-      user_agent: fitTo("userAgent", client.userAgent),
-      ip_address: fitTo("ipAddress", client.ip),
-      idp: signIn.idp ?? null,
-      amr: signIn.amr && signIn.amr.length > 0 ? fitTo("amr", signIn.amr.join(",")) : null,
-      credential_version: owner.credential_version,
+      absoluteExpiresAt,
+      parentValidUntil: 0,
+      revokedAt: null,
+      credentialVersion: owner.credentialVersion,
     };
-    if (!(await this.sessions.insertIfCredentialCurrent(session))) throw AuthError.unauthenticated("INVALID_CREDENTIALS");
+    if (!(await this.sessions.insertIfCredentialCurrent(record))) throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     await this.endLeastRecentlyUsed(userId, now, client);
-    return { session, refreshToken: this.tokens.mint(session.id, 0, session.seed) };
+    return { session: record.session, refreshToken: this.tokens.mint(record.session.id, 0, record.seed) };
   }
 
   /** OWASP ASVS 2.4.1 / CWE-770: an account holds at most MAX_SESSIONS_PER_USER live sessions. */
@@ -93,29 +92,24 @@ export class SessionService {
   /** Trades a refresh token for its successor; throws UNAUTHENTICATED with the reason. */
   async rotate(presented: string | undefined, client: ClientInfo): Promise<RotatedSession> {
     if (presented === undefined) throw AuthError.unauthenticated("REFRESH_MISSING");
-    const { token, session } = await this.authenticate(presented);
+    const { token, record } = await this.authenticate(presented);
+    const { session } = record;
     const now = this.clock.now();
 
-    if (token.generation === session.generation) {
-      const expiresAt = Math.min(now + this.settings.idleTtlMs, session.absolute_expires_at);
-      const advanced = await this.sessions.advance(session.id, session.generation, now, {
+    if (token.generation === record.generation) {
+      const expiresAt = Math.min(now + this.settings.idleTtlMs, record.absoluteExpiresAt);
+      const advanced = await this.sessions.advance(session.id, record.generation, now, {
         expiresAt,
         parentValidUntil: now + this.settings.reuseGraceMs,
         userAgent: fitTo("userAgent", client.userAgent),
         ipAddress: fitTo("ipAddress", client.ip),
       });
       if (advanced) {
-        const generation = session.generation + 1;
-        await this.events.record({ type: "refreshed", userId: session.user_id, sessionId: session.id, ...client });
+        const generation = record.generation + 1;
+        await this.events.record({ type: "refreshed", userId: session.userId, sessionId: session.id, ...client });
         return {
-          session: {
-            ...session,
-            generation,
-            expires_at: expiresAt,
-            last_used_at: now,
-            parent_valid_until: now + this.settings.reuseGraceMs,
-          },
-          refreshToken: this.tokens.mint(session.id, generation, session.seed),
+          session: { ...session, expiresAt, lastUsedAt: now },
+          refreshToken: this.tokens.mint(session.id, generation, record.seed),
         };
       }
       // Another request rotated it first: judge this one against what the store holds now.
@@ -123,22 +117,22 @@ export class SessionService {
       if (!latest || !this.isLive(latest, now)) throw AuthError.unauthenticated("REFRESH_INVALID");
       return this.replay(token.generation, latest, now, client);
     }
-    return this.replay(token.generation, session, now, client);
+    return this.replay(token.generation, record, now, client);
   }
 
   /** Ends the session a refresh token belongs to; quietly does nothing for an unusable token. */
   async endByToken(presented: string | undefined, client: ClientInfo): Promise<void> {
     if (presented === undefined) return;
     const found = await this.authenticate(presented).catch(() => undefined);
-    if (found) await this.end(found.session.user_id, found.session.id, "logout", client);
+    if (found) await this.end(found.record.session.userId, found.record.session.id, "logout", client);
   }
 
   /** Ends one of the user's own sessions; false for an unknown, foreign or already-ended id. */
   async end(userId: string, sessionId: string, reason: RevokeReason, client: ClientInfo): Promise<boolean> {
-    const session = await this.sessions.find(sessionId);
-    if (!session || session.user_id !== userId) return false;
+    const record = await this.sessions.find(sessionId);
+    if (!record || record.session.userId !== userId) return false;
     const now = this.clock.now();
-    if (!this.isLive(session, now) || !(await this.sessions.revoke(sessionId, now, reason))) return false;
+    if (!this.isLive(record, now) || !(await this.sessions.revoke(sessionId, now, reason))) return false;
     await this.revocations.announce([sessionId], now);
     await this.events.record({ type: reason === "logout" ? "logout" : "session_revoked", userId, sessionId, ...client, detail: reason });
     return true;
@@ -153,45 +147,55 @@ export class SessionService {
     return ended.length;
   }
 
-  listActive(userId: string): Promise<SessionRow[]> {
+  listActive(userId: string): Promise<Session[]> {
     return this.sessions.listActive(userId, this.clock.now());
   }
 
-  isLive(session: SessionRow, now: number = this.clock.now()): boolean {
-    return session.revoked_at === null && session.expires_at > now;
+  private isLive(record: SessionRecord, now: number = this.clock.now()): boolean {
+    return record.revokedAt === null && record.session.expiresAt > now;
   }
 
   /** Finds the session a token names and checks its MAC; a forged token never touches a session. */
   private async authenticate(presented: string) {
     const token = RefreshTokens.parse(presented);
     if (!token) throw AuthError.unauthenticated("REFRESH_INVALID");
-    const session = await this.sessions.find(token.sessionId);
-    if (!session || !this.tokens.matches(token, session.seed) || token.generation > session.generation) {
+    const record = await this.sessions.find(token.sessionId);
+    if (!record || !this.tokens.matches(token, record.seed) || token.generation > record.generation) {
       throw AuthError.unauthenticated("REFRESH_INVALID");
     }
-    if (!this.isLive(session)) throw AuthError.unauthenticated("REFRESH_INVALID");
-    return { token, session };
+    if (!this.isLive(record)) throw AuthError.unauthenticated("REFRESH_INVALID");
+    return { token, record };
   }
 
   /** A token that is not the current one: the same successor within grace, else theft. */
-  private async replay(generation: number, session: SessionRow, now: number, client: ClientInfo): Promise<RotatedSession> {
-    const isParent = generation === session.generation - 1;
-    if (isParent && now <= session.parent_valid_until) {
-      await this.events.record({ type: "refresh_reuse_concurrent", userId: session.user_id, sessionId: session.id, ...client });
-      return { session, refreshToken: this.tokens.mint(session.id, session.generation, session.seed) };
+  private async replay(generation: number, record: SessionRecord, now: number, client: ClientInfo): Promise<RotatedSession> {
+    const { session } = record;
+    const isParent = generation === record.generation - 1;
+    if (isParent && now <= record.parentValidUntil) {
+      await this.events.record({ type: "refresh_reuse_concurrent", userId: session.userId, sessionId: session.id, ...client });
+      return { session, refreshToken: this.tokens.mint(session.id, record.generation, record.seed) };
     }
-    if (generation === session.generation) {
+    if (generation === record.generation) {
       throw AuthError.unauthenticated("REFRESH_INVALID");
     }
     // RFC 9700 §4.14.2: a replayed, already-rotated token means it leaked; end the whole session.
     if (await this.sessions.revoke(session.id, now, "reuse")) await this.revocations.announce([session.id], now);
     await this.events.record({
       type: "refresh_reuse_theft",
-      userId: session.user_id,
+      userId: session.userId,
       sessionId: session.id,
       ...client,
-      detail: isParent ? "parent replayed after grace" : `ancestor ${session.generation - generation} generations back`,
+      detail: isParent ? "parent replayed after grace" : `ancestor ${record.generation - generation} generations back`,
     });
     throw AuthError.unauthenticated("REFRESH_REUSED");
   }
+}
+
+/**
+ * The method references as the session stores them: comma-separated, cut to the column, so the
+ * first access token says what every refresh will read back.
+ */
+function storableAmr(amr: readonly string[] | undefined): string[] {
+  const stored = fitTo("amr", amr?.join(","));
+  return stored ? stored.split(",") : [];
 }

@@ -45,11 +45,12 @@ runCli(
     await withStore(config.databaseUrl, async (store) => {
       await migrateToLatest(store.db, store.dialect);
       const users = new UserService(new UserRepository(store.db), createPasswordHasher(), systemClock, config.passwordMinLength);
-      const user = await users.create({ username, email, password, roles: role ? [role] : [], emailVerified: true });
+      const { user } = await users.create({ username, email, password, roles: role ? [role] : [], emailVerified: true });
+      const roles = user.roles.join(",");
       // The audit trail records accounts made outside the API as well (OWASP ASVS 16.3.2).
       const events = new AuthEvents(store.db, systemClock, createLogger("error", pino.destination(2)), store.outage);
-      await events.record({ type: "signup", userId: user.id, detail: `user:create with roles ${user.roles}` });
-      console.log(`created user ${user.username} with roles ${user.roles}; id ${user.id}`);
+      await events.record({ type: "signup", userId: user.id, detail: `user:create with roles ${roles}` });
+      console.log(`created user ${user.username} with roles ${roles}; id ${user.id}`);
     });
   },
   { username: "--username", email: "--email", password: "USER_PASSWORD or standard input" },

@@ -21,18 +21,18 @@ export class MfaChallenges {
   ) {}
 
   /**
-   * A step for `account` as of its credential version when the password was checked (a password
-   * change since voids the step), counted under `loginKey` in the login limits.
+   * A step for the user as of `credentialVersion`, the version the password was checked at (a
+   * password change since voids the step), counted under `loginKey` in the login limits.
    */
-  async issue(account: { id: string; credential_version: number }, loginKey: string): Promise<string> {
+  async issue(userId: string, credentialVersion: number, loginKey: string): Promise<string> {
     const token = randomBytes(32).toString("base64url");
     const now = this.clock.now();
     await this.repository.deleteExpiredChallenges(now);
     await this.repository.insertChallenge({
       token_hash: digest(token),
-      user_id: account.id,
+      user_id: userId,
       login_key: loginKey,
-      credential_version: account.credential_version,
+      credential_version: credentialVersion,
       failures: 0,
       expires_at: now + CHALLENGE_TTL_MS,
       created_at: now,

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database, IdentityRow } from "../store/tables.js";
-import { NO_PASSWORD } from "../users/user-service.js";
+import { NO_PASSWORD } from "../users/account.js";
+import type { LinkedIdentity } from "./linked-identity.js";
 
 /** Queries over `identities`: provider accounts linked to local users. */
 export class IdentityRepository {
@@ -10,8 +11,15 @@ export class IdentityRepository {
     return this.db.selectFrom("identities").selectAll().where("provider", "=", provider).where("subject", "=", subject).executeTakeFirst();
   }
 
-  listForUser(userId: string): Promise<IdentityRow[]> {
-    return this.db.selectFrom("identities").selectAll().where("user_id", "=", userId).orderBy("created_at", "asc").execute();
+  /** Oldest link first. */
+  async listForUser(userId: string): Promise<LinkedIdentity[]> {
+    const rows = await this.db
+      .selectFrom("identities")
+      .select(["provider", "email", "created_at"])
+      .where("user_id", "=", userId)
+      .orderBy("created_at", "asc")
+      .execute();
+    return rows.map((row) => ({ provider: row.provider, email: row.email, linkedAt: row.created_at }));
   }
 
   async insert(row: IdentityRow): Promise<void> {

@@ -8,10 +8,12 @@ import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import { FIELD_LIMITS } from "../store/field-limits.js";
-import type { IdentityRow, UserRow } from "../store/tables.js";
+import type { Account } from "../users/account.js";
+import type { User } from "../users/user.js";
 import { refuseControlCharacters } from "../users/user-rules.js";
 import type { UserService } from "../users/user-service.js";
 import type { IdentityRepository } from "./identity-repository.js";
+import type { LinkedIdentity } from "./linked-identity.js";
 import type { OidcLoginRepository } from "./oidc-login-repository.js";
 import type { OidcClaims, OidcProtocol } from "./oidc-protocol.js";
 import type { OidcSettings } from "./oidc-settings.js";
@@ -113,20 +115,20 @@ export class OidcService {
       { code: callback.code, state: callback.state, ...(callback.iss ? { iss: callback.iss } : {}) },
       { redirectUri: pending.redirect_uri, state: pending.state, nonce: pending.nonce, codeVerifier: pending.code_verifier },
     );
-    const user = await this.accountFor(callback.provider, claims, client);
-    await this.auth.requireSecondFactorIfEnabled(user, client);
-    const session = await this.sessions.start(user, client, { idp: callback.provider, ...(claims.amr ? { amr: claims.amr } : {}) });
+    const account = await this.accountFor(callback.provider, claims, client);
+    await this.auth.requireSecondFactorIfEnabled(account, client);
+    const session = await this.sessions.start(account, client, { idp: callback.provider, ...(claims.amr ? { amr: claims.amr } : {}) });
     await this.events.record({
       type: "login_succeeded",
-      userId: user.id,
+      userId: account.user.id,
       sessionId: session.session.id,
       ...client,
       detail: `oidc:${callback.provider}`,
     });
-    return this.auth.issue(user, session);
+    return this.auth.issue(account.user, session);
   }
 
-  linked(viewer: Viewer): Promise<IdentityRow[]> {
+  linked(viewer: Viewer): Promise<LinkedIdentity[]> {
     return this.identities.listForUser(viewer.userId);
   }
 
@@ -152,19 +154,20 @@ export class OidcService {
    * has proven it too, or anyone who can register that address at some provider would take the
    * account over (OWASP ASVS 6.8.1; the "pre-account takeover" attacks of Sudhodanan & Paverd 2022).
    */
-  private async accountFor(provider: string, claims: OidcClaims, client: ClientInfo): Promise<UserRow> {
+  private async accountFor(provider: string, claims: OidcClaims, client: ClientInfo): Promise<Account> {
     const linked = await this.identities.find(provider, claims.subject);
     if (linked) {
-      const user = await this.users.findById(linked.user_id);
-      if (user) return user;
+      const account = await this.users.findAccount(linked.user_id);
+      if (account) return account;
     }
     const existing = await this.users.findByEmail(claims.email);
     if (existing) {
-      if (!claims.emailVerified || !localEmailVerified(existing)) {
-        await this.events.record({ type: "login_failed", userId: existing.id, ...client, detail: `oidc:${provider} account exists` });
+      // Proven here by a mailed link (or an operator vouching for it).
+      if (!claims.emailVerified || !existing.user.emailVerified) {
+        await this.events.record({ type: "login_failed", userId: existing.user.id, ...client, detail: `oidc:${provider} account exists` });
         throw AuthError.forbiddenBecause("ACCOUNT_EXISTS");
       }
-      await this.link(existing, provider, claims, client);
+      await this.link(existing.user, provider, claims, client);
       return existing;
     }
     if (!this.allowSignup) throw AuthError.forbidden("Sign-up is disabled");
@@ -174,12 +177,12 @@ export class OidcService {
       claims.emailVerified,
     );
     if (!created) throw AuthError.forbiddenBecause("ACCOUNT_EXISTS");
-    await this.events.record({ type: "signup", userId: created.id, ...client, detail: `oidc:${provider}` });
-    await this.link(created, provider, claims, client);
+    await this.events.record({ type: "signup", userId: created.user.id, ...client, detail: `oidc:${provider}` });
+    await this.link(created.user, provider, claims, client);
     return created;
   }
 
-  private async link(user: UserRow, provider: string, claims: OidcClaims, client: ClientInfo): Promise<void> {
+  private async link(user: User, provider: string, claims: OidcClaims, client: ClientInfo): Promise<void> {
     try {
       await this.identities.insert({
         provider,
@@ -220,9 +223,4 @@ function sameText(expected: string, given: string): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Whether the account has proven its address here, by a mailed link (or an operator vouching for it). */
-function localEmailVerified(user: UserRow): boolean {
-  return user.email_verified === 1;
 }

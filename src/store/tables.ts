@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from "kysely";
+import type { Generated, Selectable } from "kysely";
 
 /**
  * Times are epoch milliseconds in a BIGINT column on both dialects, so comparisons and arithmetic
@@ -169,9 +169,7 @@ export interface Database {
 }
 
 export type UserRow = Selectable<UsersTable>;
-export type NewUserRow = Insertable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
-export type NewSessionRow = Insertable<SessionsTable>;
 export type IdentityRow = Selectable<IdentitiesTable>;
 export type OidcLoginRow = Selectable<OidcLoginsTable>;
 export type MfaFactorRow = Selectable<MfaFactorsTable>;

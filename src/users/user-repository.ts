@@ -1,21 +1,57 @@
 import type { Kysely } from "kysely";
-import type { Database, NewUserRow, UserRow } from "../store/tables.js";
+import type { Database, UserRow } from "../store/tables.js";
+import type { Account } from "./account.js";
+import { isRole } from "./roles.js";
+import type { User } from "./user.js";
 
+/** The lower-cased username and email (identityKey) an account is unique and found under. */
+export interface LookupKeys {
+  readonly usernameKey: string;
+  readonly emailKey: string;
+}
+
+/** The columns a User is made of: reading a User never reads the password hash. */
+const USER_COLUMNS = ["id", "username", "email", "email_verified", "roles", "created_at", "updated_at"] as const;
+
+/** Queries over `users`; rows stay in here, callers get Users and Accounts. */
 export class UserRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: NewUserRow): Promise<void> {
-    await this.db.insertInto("users").values(row).execute();
+  async insert(account: Account, keys: LookupKeys): Promise<void> {
+    const { user } = account;
+    await this.db
+      .insertInto("users")
+      .values({
+        id: user.id,
+        username: user.username,
+        username_key: keys.usernameKey,
+        email: user.email,
+        email_key: keys.emailKey,
+        password_hash: account.passwordHash,
+        email_verified: user.emailVerified ? 1 : 0,
+        roles: user.roles.join(","),
+        credential_version: account.credentialVersion,
+        created_at: user.createdAt,
+        updated_at: user.updatedAt,
+      })
+      .execute();
   }
 
-  findById(id: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+  async findById(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom("users").select(USER_COLUMNS).where("id", "=", id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findAccountById(id: string): Promise<Account | undefined> {
+    const row = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toAccount(row);
   }
 
   /** By lower-cased username or email: names match ignoring case at login too. */
-  findByLoginKey(key: string): Promise<UserRow | undefined> {
+  async findByLoginKey(key: string): Promise<Account | undefined> {
     const column = key.includes("@") ? "email_key" : "username_key";
-    return this.db.selectFrom("users").selectAll().where(column, "=", key).executeTakeFirst();
+    const row = await this.db.selectFrom("users").selectAll().where(column, "=", key).executeTakeFirst();
+    return row && toAccount(row);
   }
 
   async takenKeys(usernameKey: string, emailKey: string): Promise<{ username: boolean; email: boolean }> {
@@ -78,7 +114,32 @@ export class UserRepository {
   }
 
   /** Oldest first, as the `users` query promises. */
-  list(limit: number, offset: number): Promise<UserRow[]> {
-    return this.db.selectFrom("users").selectAll().orderBy("created_at", "asc").orderBy("id", "asc").limit(limit).offset(offset).execute();
+  async list(limit: number, offset: number): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom("users")
+      .select(USER_COLUMNS)
+      .orderBy("created_at", "asc")
+      .orderBy("id", "asc")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toUser);
   }
+}
+
+/** The one place a `users` row becomes a User: the 0/1 flag a boolean, the role list parsed. */
+function toUser(row: Pick<UserRow, (typeof USER_COLUMNS)[number]>): User {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    emailVerified: row.email_verified === 1,
+    roles: row.roles.split(",").filter(isRole),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toAccount(row: UserRow): Account {
+  return { user: toUser(row), passwordHash: row.password_hash, credentialVersion: row.credential_version };
 }

@@ -2,9 +2,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { AuthError } from "../errors.js";
 import { FIELD_LIMITS } from "../store/field-limits.js";
-import type { UserRow } from "../store/tables.js";
+import { type Account, NO_PASSWORD } from "./account.js";
 import type { PasswordHasher } from "./password-hasher.js";
-import { isRole, type Role } from "./roles.js";
+import type { Role } from "./roles.js";
+import type { User } from "./user.js";
 import type { UserRepository } from "./user-repository.js";
 import { checkEmail, checkNewPassword, checkUsername, identityKey, normalizePassword, refuseControlCharacters } from "./user-rules.js";
 
@@ -17,27 +18,13 @@ export interface NewUser {
   readonly emailVerified?: boolean;
 }
 
-/**
- * The password_hash of an account made through an OpenID provider: no argon2 hash looks like it, so
- * no password ever verifies against it (login is INVALID_CREDENTIALS) until resetPassword sets one.
- */
-export const NO_PASSWORD = "!";
-
-export function hasPassword(user: UserRow): boolean {
-  return user.password_hash !== NO_PASSWORD;
-}
-
 /** The stored hash to verify against; a password-less account costs a dummy hash like an unknown one. */
-function storedHash(user: UserRow | undefined): string | undefined {
-  return user && hasPassword(user) ? user.password_hash : undefined;
-}
-
-export function rolesOf(user: UserRow): Role[] {
-  return user.roles.split(",").filter(isRole);
+function storedHash(account: Account | undefined): string | undefined {
+  return account && account.passwordHash !== NO_PASSWORD ? account.passwordHash : undefined;
 }
 
 /** The outcome of a login check; a failure names the account only for the audit trail. */
-export type Authentication = { ok: true; user: UserRow; rehashed: boolean } | { ok: false; userId: string | null };
+export type Authentication = { ok: true; account: Account; rehashed: boolean } | { ok: false; userId: string | null };
 
 /** User rules: who may exist, with which password, and how they prove it. */
 export class UserService {
@@ -48,41 +35,33 @@ export class UserService {
     private readonly passwordMinLength: number,
   ) {}
 
-  async create(input: NewUser): Promise<UserRow> {
+  async create(input: NewUser): Promise<Account> {
     const username = checkUsername(input.username);
     const email = checkEmail(input.email);
     const password = checkNewPassword(input.password, { field: "password", minLength: this.passwordMinLength, username, email });
     const usernameKey = identityKey(username);
     const emailKey = identityKey(email);
     await this.refuseTaken(usernameKey, emailKey);
-    const now = this.clock.now();
-    const roles = [...new Set<Role>(["USER", ...(input.roles ?? [])])];
-    const row: UserRow = {
-      id: randomUUID(),
+    const account = this.newAccount({
       username,
-      username_key: usernameKey,
       email,
-      email_key: emailKey,
-      password_hash: await this.hasher.hash(password),
-      roles: roles.join(","),
-      credential_version: 0,
+      passwordHash: await this.hasher.hash(password),
+      roles: [...new Set<Role>(["USER", ...(input.roles ?? [])])],
       // Proven by a mailed link later, unless an operator vouches for it (user:create).
-      email_verified: input.emailVerified ? 1 : 0,
-      created_at: now,
-      updated_at: now,
-    };
+      emailVerified: input.emailVerified === true,
+    });
     try {
-      await this.users.insert(row);
+      await this.users.insert(account, { usernameKey, emailKey });
     } catch (error) {
       // Lost a race with another sign-up for the same name: report it as the input problem it is.
       await this.refuseTaken(usernameKey, emailKey);
       throw error;
     }
-    return row;
+    return account;
   }
 
   /** The account a login identifier names (username or email, any case), if any. */
-  findForLogin(identifier: string): Promise<UserRow | undefined> {
+  findForLogin(identifier: string): Promise<Account | undefined> {
     return identifier.length <= FIELD_LIMITS.email ? this.users.findByLoginKey(identityKey(identifier)) : Promise.resolve(undefined);
   }
 
@@ -91,28 +70,28 @@ export class UserService {
    * input already (checkLoginInput). An unknown account costs one hash like everyone else
    * (OWASP ASVS 6.3.8); an outdated hash is redone on success.
    */
-  async checkPassword(user: UserRow | undefined, password: string): Promise<Authentication> {
+  async checkPassword(account: Account | undefined, password: string): Promise<Authentication> {
     const normalized = normalizePassword(password);
     const tooLong = [...normalized].length > FIELD_LIMITS.password;
-    const valid = await this.hasher.verify(tooLong ? undefined : storedHash(user), normalized);
-    if (!valid || !user) return { ok: false, userId: user?.id ?? null };
-    if (!this.hasher.needsRehash(user.password_hash)) return { ok: true, user, rehashed: false };
-    await this.users.rehashPassword(user.id, user.password_hash, await this.hasher.hash(normalized), this.clock.now());
-    return { ok: true, user, rehashed: true };
+    const valid = await this.hasher.verify(tooLong ? undefined : storedHash(account), normalized);
+    if (!valid || !account) return { ok: false, userId: account?.user.id ?? null };
+    if (!this.hasher.needsRehash(account.passwordHash)) return { ok: true, account, rehashed: false };
+    await this.users.rehashPassword(account.user.id, account.passwordHash, await this.hasher.hash(normalized), this.clock.now());
+    return { ok: true, account, rehashed: true };
   }
 
-  /** The user, once `password` is proven to be theirs; else UNAUTHENTICATED INVALID_CREDENTIALS. */
-  async verifyPassword(userId: string, password: string): Promise<UserRow> {
+  /** The account, once `password` is proven to be its own; else UNAUTHENTICATED INVALID_CREDENTIALS. */
+  async verifyPassword(userId: string, password: string): Promise<Account> {
     refuseControlCharacters("currentPassword", password);
-    const user = await this.users.findById(userId);
-    if (!user || !(await this.hasher.verify(storedHash(user), normalizePassword(password)))) {
+    const account = await this.users.findAccountById(userId);
+    if (!account || !(await this.hasher.verify(storedHash(account), normalizePassword(password)))) {
       throw AuthError.unauthenticated("INVALID_CREDENTIALS");
     }
-    return user;
+    return account;
   }
 
   /** The argon2 hash of a new password for the user, once it passes the rules (errors name `newPassword`). */
-  async hashNewPassword(user: UserRow, newPassword: string): Promise<string> {
+  async hashNewPassword(user: User, newPassword: string): Promise<string> {
     const password = checkNewPassword(newPassword, {
       field: "newPassword",
       minLength: this.passwordMinLength,
@@ -122,12 +101,16 @@ export class UserService {
     return this.hasher.hash(password);
   }
 
-  findById(id: string): Promise<UserRow | undefined> {
+  findById(id: string): Promise<User | undefined> {
     return this.users.findById(id);
   }
 
+  findAccount(id: string): Promise<Account | undefined> {
+    return this.users.findAccountById(id);
+  }
+
   /** The account whose email matches ignoring case, if any. */
-  findByEmail(email: string): Promise<UserRow | undefined> {
+  findByEmail(email: string): Promise<Account | undefined> {
     return this.users.findByLoginKey(identityKey(email));
   }
 
@@ -137,7 +120,7 @@ export class UserService {
    * when the email is taken (by a sign-up racing this one). The address counts as verified when
    * the provider vouched for it.
    */
-  async createWithoutPassword(usernameHint: string, email: string, emailVerified = false): Promise<UserRow | undefined> {
+  async createWithoutPassword(usernameHint: string, email: string, emailVerified = false): Promise<Account | undefined> {
     const address = checkEmail(email);
     const emailKey = identityKey(address);
     const base = usernameBase(usernameHint);
@@ -147,23 +130,10 @@ export class UserService {
       const taken = await this.users.takenKeys(usernameKey, emailKey);
       if (taken.email) return undefined;
       if (taken.username) continue;
-      const now = this.clock.now();
-      const row: UserRow = {
-        id: randomUUID(),
-        username,
-        username_key: usernameKey,
-        email: address,
-        email_key: emailKey,
-        password_hash: NO_PASSWORD,
-        roles: "USER",
-        credential_version: 0,
-        email_verified: emailVerified ? 1 : 0,
-        created_at: now,
-        updated_at: now,
-      };
+      const account = this.newAccount({ username, email: address, passwordHash: NO_PASSWORD, roles: ["USER"], emailVerified });
       try {
-        await this.users.insert(row);
-        return row;
+        await this.users.insert(account, { usernameKey, emailKey });
+        return account;
       } catch (error) {
         // A concurrent insert took the name or the address: look again.
         const now = await this.users.takenKeys(usernameKey, emailKey);
@@ -173,10 +143,17 @@ export class UserService {
     throw new Error("could not find a free username");
   }
 
-  list(limit: number, offset: number): Promise<UserRow[]> {
+  list(limit: number, offset: number): Promise<User[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw AuthError.badInput("limit", "limit must be from 1 to 100");
     if (!Number.isInteger(offset) || offset < 0) throw AuthError.badInput("offset", "offset must be 0 or more");
     return this.users.list(limit, offset);
+  }
+
+  /** A new account, not yet stored, at the first credential version. */
+  private newAccount(fields: Pick<User, "username" | "email" | "roles" | "emailVerified"> & Pick<Account, "passwordHash">): Account {
+    const { passwordHash, ...user } = fields;
+    const now = this.clock.now();
+    return { user: { id: randomUUID(), ...user, createdAt: now, updatedAt: now }, passwordHash, credentialVersion: 0 };
   }
 
   private async refuseTaken(usernameKey: string, emailKey: string): Promise<void> {

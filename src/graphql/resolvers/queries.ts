@@ -9,11 +9,7 @@ export const queries: QueryResolvers = {
     return user;
   },
 
-  sessions: async (_parent, _args, context) => {
-    const viewer = requireViewer(context);
-    const rows = await context.services.sessions.listActive(viewer.userId);
-    return rows.map((row) => ({ row, current: row.id === viewer.sessionId }));
-  },
+  sessions: (_parent, _args, context) => context.services.sessions.listActive(requireViewer(context).userId),
 
   users: (_parent, { limit, offset }, { services }) => services.users.list(limit ?? 50, offset ?? 0),
 };

@@ -1,4 +1,3 @@
-import { rolesOf } from "../../users/user-service.js";
 import type { AuthPayloadResolvers, LinkedIdentityResolvers, SessionResolvers, UserResolvers } from "../generated/resolvers-types.js";
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
@@ -7,9 +6,9 @@ export const User: UserResolvers = {
   id: (user) => user.id,
   username: (user) => user.username,
   email: (user) => user.email,
-  emailVerified: (user) => user.email_verified === 1,
-  roles: (user) => rolesOf(user),
-  createdAt: (user) => iso(user.created_at),
+  emailVerified: (user) => user.emailVerified,
+  roles: (user) => [...user.roles],
+  createdAt: (user) => iso(user.createdAt),
   mfaEnabled: (user, _args, { services }) => services.mfa.isEnabled(user.id),
 };
 
@@ -21,17 +20,18 @@ export const AuthPayload: AuthPayloadResolvers = {
 };
 
 export const Session: SessionResolvers = {
-  id: ({ row }) => row.id,
-  createdAt: ({ row }) => iso(row.created_at),
-  lastUsedAt: ({ row }) => iso(row.last_used_at),
-  expiresAt: ({ row }) => iso(row.expires_at),
-  userAgent: ({ row }) => row.user_agent,
-  ipAddress: ({ row }) => row.ip_address,
-  current: (session) => session.current,
+  id: (session) => session.id,
+  createdAt: (session) => iso(session.createdAt),
+  lastUsedAt: (session) => iso(session.lastUsedAt),
+  expiresAt: (session) => iso(session.expiresAt),
+  userAgent: (session) => session.userAgent,
+  ipAddress: (session) => session.ipAddress,
+  // `sessions` needs an access token (@auth), so the viewer is there.
+  current: (session, _args, { viewer }) => session.id === viewer?.sessionId,
 };
 
 export const LinkedIdentity: LinkedIdentityResolvers = {
   provider: (identity) => identity.provider,
   email: (identity) => identity.email,
-  linkedAt: (identity) => iso(identity.created_at),
+  linkedAt: (identity) => iso(identity.linkedAt),
 };
