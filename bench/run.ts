@@ -7,6 +7,7 @@
  * round by round so machine noise lands on all of them, and prints medians, the ratios issue 8
  * sets goals for, and each process's peak RSS. See bench/README.md.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { arch, cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -124,6 +125,8 @@ async function benchmark(storeName: StoreName, mode: Mode, options: Options): Pr
 
 async function main(): Promise<void> {
   const options = readOptions();
+  // Our server runs compiled, as `npm start` runs it.
+  execFileSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] });
   process.once("SIGINT", () => {
     void cleanup().finally(() => process.exit(130));
   });

@@ -4,14 +4,20 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+/** How the server runs: its TypeScript sources through tsx (tests), or `dist/` as `npm start` runs it. */
+export type Entry = "sources" | "built";
+
+const ENTRY_ARGS: Record<Entry, string[]> = { sources: ["--import", "tsx", "src/main.ts"], built: ["dist/main.js"] };
+
 /**
- * `node --import tsx src/main.ts` from the repository root, the way `npm start` runs it. The
+ * The server from the repository root: its sources through tsx (`npm run start:dev`), or the
+ * compiled `dist/main.js` (`npm start`, which builds first; the caller builds for "built"). The
  * environment is built from scratch (PATH and HOME, then `env`), so a developer's shell settings
  * cannot leak in; the repository has no `.env` for the server to load unless one was made by hand.
  * Shared by the tests and the benchmark.
  */
-export function spawnMain(env: Record<string, string>, stdio: StdioOptions): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+export function spawnMain(env: Record<string, string>, stdio: StdioOptions, entry: Entry = "sources"): ChildProcess {
+  return spawn(process.execPath, ENTRY_ARGS[entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio,

@@ -29,7 +29,7 @@ interface Run {
 
 const running = new Set<ChildProcess>();
 
-/** `npm start` as a user runs it: the repository's src/main.ts, from `cwd`, with only `env` set. */
+/** The server as a user starts it (`npm run start:dev`; `npm start` runs the same code compiled), from `cwd`, with only `env` set. */
 function launch(cwd: string, env: Record<string, string>): Run {
   const child = spawn(process.execPath, ["--import", TSX.href, MAIN], {
     cwd,
