@@ -58,8 +58,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
   app.use(inOrder(assignRequestId, securityHeaders, requestLogging(logger)));
-  app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks }));
-  if (metrics) app.use(metricsRoute(metrics));
   app.use(
     config.graphqlPath,
     graphqlRoute(graphql.apollo, services.origins, createContextBuilder(runtime), {
@@ -68,6 +66,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       crossSiteCookie: config.env === "development" && config.cookie.sameSite !== "None" ? config.cookie.sameSite : undefined,
     }),
   );
+  // After the GraphQL route, which nearly every request takes: it never walks these.
+  app.use(operationalRoutes({ checkReady: runtime.checkReady, jwks: keys.jwks }));
+  if (metrics) app.use(metricsRoute(metrics));
   app.use(notFound);
   app.use(jsonErrorHandler(logger));
   if (options.httpServer) answerClientErrorsWithJson(options.httpServer, logger);

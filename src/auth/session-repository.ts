@@ -1,4 +1,5 @@
 import type { Kysely, NotNull } from "kysely";
+import { compiledOnce } from "../store/compiled-once.js";
 import type { Dialect } from "../store/database.js";
 import type { Database, SessionRow } from "../store/tables.js";
 import type { Session, SessionRecord } from "./session.js";
@@ -19,10 +20,15 @@ const SESSION_COLUMNS = ["id", "user_id", "created_at", "last_used_at", "expires
 
 /** Queries over `sessions`; the rules live in the session service. Rows stay in here. */
 export class SessionRepository {
+  /** Every refresh reads it: compiled once. */
+  private readonly rowById;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.rowById = compiledOnce(db, (id: string) => db.selectFrom("sessions").selectAll().where("id", "=", id), ["session-id"]);
+  }
 
   /**
    * Stores the session only while its account is still at the record's credential version, in one
@@ -50,7 +56,7 @@ export class SessionRepository {
   }
 
   async find(id: string): Promise<SessionRecord | undefined> {
-    const row = await this.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+    const [row] = await this.rowById(id);
     return row && toRecord(row);
   }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { compiledOnce } from "../store/compiled-once.js";
 import type { Database, UserRow } from "../store/tables.js";
 import type { Account } from "./account.js";
 import { isRole } from "./roles.js";
@@ -15,7 +16,12 @@ const USER_COLUMNS = ["id", "username", "email", "email_verified", "roles", "cre
 
 /** Queries over `users`; rows stay in here, callers get Users and Accounts. */
 export class UserRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `me` reads it on every request: compiled once. */
+  private readonly userById;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.userById = compiledOnce(db, (id: string) => db.selectFrom("users").select(USER_COLUMNS).where("id", "=", id), ["user-id"]);
+  }
 
   async insert(account: Account, keys: LookupKeys): Promise<void> {
     const { user } = account;
@@ -38,7 +44,7 @@ export class UserRepository {
   }
 
   async findById(id: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom("users").select(USER_COLUMNS).where("id", "=", id).executeTakeFirst();
+    const [row] = await this.userById(id);
     return row && toUser(row);
   }
 
