@@ -56,6 +56,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const app = express();
   app.disable("x-powered-by");
+  // No ETag: every answer is per caller and `no-store` (security-headers.ts), so a validator would
+  // never be used, and Express hashes each body with SHA-1 to make one (issue 8 profile).
+  app.disable("etag");
   app.set("trust proxy", config.trustProxy);
   app.use(inOrder(assignRequestId, securityHeaders, requestLogging(logger)));
   app.use(

@@ -54,7 +54,7 @@ const BEARER = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_+/=-]*)$/
  */
 export function createContextBuilder(deps: { accessTokens: AccessTokens; revocations: SessionRevocations; services: Services }) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
-    const client: ClientInfo = { ip: clientIp(req), userAgent: fitTo("userAgent", req.get("user-agent")), requestId: requestIdOf(res) };
+    const client = requestClient(req, res);
     const base = { req, res, client, services: deps.services };
     const header = req.get("authorization");
     if (header === undefined || header.trim() === "") return { ...base, viewer: null, authFailure: "TOKEN_MISSING" };
@@ -64,5 +64,23 @@ export function createContextBuilder(deps: { accessTokens: AccessTokens; revocat
     if (!result.ok) return { ...base, viewer: null, authFailure: result.reason };
     if (deps.revocations.isRevoked(result.viewer.sessionId)) return { ...base, viewer: null, authFailure: "SESSION_REVOKED" };
     return { ...base, viewer: result.viewer, authFailure: null };
+  };
+}
+
+/**
+ * The request's ClientInfo, its address and user agent read when first asked: most operations
+ * (`me`, any query) never ask. Own enumerable getters, so `{ ...client }` copies the values.
+ */
+function requestClient(req: Request, res: Response): ClientInfo {
+  let ip: string | null | undefined;
+  return {
+    get ip() {
+      if (ip === undefined) ip = clientIp(req);
+      return ip;
+    },
+    get userAgent() {
+      return fitTo("userAgent", req.get("user-agent"));
+    },
+    requestId: requestIdOf(res),
   };
 }

@@ -154,5 +154,15 @@ describe.each(STORES)("error codes and reasons on $name", (kind) => {
         expect(body.includes(cookie.split(".")[2] as string), operation).toBe(false);
       }
     });
+
+    it("include every answer of a signed-in caller: no-store, and no ETag to revalidate it with", async () => {
+      const client = fixture.server.client();
+      const { response } = await signUpUser(client);
+      const token = (response.body.data as { signUp: { accessToken: string } }).signUp.accessToken;
+      const me = await client.request(ME, undefined, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.body.errors).toBeUndefined();
+      expect(me.headers.get("cache-control")).toBe("no-store");
+      expect(me.headers.get("etag")).toBeNull();
+    });
   });
 });

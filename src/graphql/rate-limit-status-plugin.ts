@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import type { GraphQLContext } from "../context.js";
 
 /**
@@ -6,19 +6,17 @@ import type { GraphQLContext } from "../context.js";
  * `Retry-After`, as HTTP clients and proxies expect (RFC 6585 §4).
  */
 export function rateLimitStatusPlugin(): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== "single") return;
-          const { data, errors } = response.body.singleResult;
-          if (!errors?.length || (data !== null && data !== undefined)) return;
-          const retryAfters = errors.map((e) => (e.extensions?.code === "RATE_LIMITED" ? Number(e.extensions.retryAfter) : Number.NaN));
-          if (retryAfters.some(Number.isNaN)) return;
-          response.http.status = 429;
-          response.http.headers.set("retry-after", String(Math.max(...retryAfters)));
-        },
-      };
+  // One listener object for all requests: it keeps no per-request state.
+  const listener: GraphQLRequestListener<GraphQLContext> = {
+    async willSendResponse({ response }) {
+      if (response.body.kind !== "single") return;
+      const { data, errors } = response.body.singleResult;
+      if (!errors?.length || (data !== null && data !== undefined)) return;
+      const retryAfters = errors.map((e) => (e.extensions?.code === "RATE_LIMITED" ? Number(e.extensions.retryAfter) : Number.NaN));
+      if (retryAfters.some(Number.isNaN)) return;
+      response.http.status = 429;
+      response.http.headers.set("retry-after", String(Math.max(...retryAfters)));
     },
   };
+  return { requestDidStart: async () => listener };
 }

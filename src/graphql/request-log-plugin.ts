@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLContext } from "../context.js";
 import { noteForRequestLog } from "../http/request-logging.js";
@@ -17,20 +17,18 @@ export function requestLogPlugin(
   /** Logs an error the client sees only as INTERNAL_SERVER_ERROR, with the request it failed. */
   reportUnexpected: (error: unknown, requestId: string | undefined) => void,
 ): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) if (isUnexpected(error)) reportUnexpected(unwrapResolverError(error), contextValue.client.requestId);
-        },
-        async willSendResponse({ operationName, response, contextValue }) {
-          const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
-          noteForRequestLog(contextValue.res, {
-            operation: operationName ? operationName.slice(0, MAX_NAME) : undefined,
-            errorCodes: [...new Set(errors.map((error) => String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR")))],
-          });
-        },
-      };
+  // One listener object for all requests: it keeps no per-request state.
+  const listener: GraphQLRequestListener<GraphQLContext> = {
+    async didEncounterErrors({ errors, contextValue }) {
+      for (const error of errors) if (isUnexpected(error)) reportUnexpected(unwrapResolverError(error), contextValue.client.requestId);
+    },
+    async willSendResponse({ operationName, response, contextValue }) {
+      const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
+      noteForRequestLog(contextValue.res, {
+        operation: operationName ? operationName.slice(0, MAX_NAME) : undefined,
+        errorCodes: [...new Set(errors.map((error) => String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR")))],
+      });
     },
   };
+  return { requestDidStart: async () => listener };
 }

@@ -13,6 +13,10 @@ const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*(?:${TOKEN}=(
  */
 export const contentTypeCheck: RequestHandler = (req, res, next) => {
   const type = req.headers["content-type"];
+  if (type !== undefined && PLAIN_JSON.has(type)) {
+    next();
+    return;
+  }
   if (type !== undefined && !MEDIA_TYPE.test(type)) {
     res.status(400).json(errorBody("Malformed Content-Type header", "BAD_REQUEST"));
     return;
@@ -30,6 +34,9 @@ export const contentTypeCheck: RequestHandler = (req, res, next) => {
   }
   next();
 };
+
+/** What nearly every GraphQL client sends: well-formed UTF-8 JSON, with nothing left to parse. */
+const PLAIN_JSON = new Set(["application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"]);
 
 const CHARSET = /;[ \t]*charset=("?)([^";]*)\1[ \t]*(?=;|$)/gi;
 

@@ -9,7 +9,7 @@ import type { RequestHandler, Response } from "express";
 export const assignRequestId: RequestHandler = (_req, res, next) => {
   const requestId = randomUUID();
   res.locals.requestId = requestId;
-  res.set("X-Request-Id", requestId);
+  res.setHeader("X-Request-Id", requestId);
   next();
 };
 

@@ -31,6 +31,11 @@ function outcomeFields(res: Response): Record<string, unknown> {
  */
 export function requestLogging(logger: Logger): RequestHandler {
   return (req, res, next) => {
+    // The level can change at run time, so it is asked per request; below info, no listener at all.
+    if (!logger.isLevelEnabled("info")) {
+      next();
+      return;
+    }
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(res);
     res.on("finish", () => {

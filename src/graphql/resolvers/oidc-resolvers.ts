@@ -10,7 +10,6 @@ export const oidcQueries: QueryResolvers = {
 export const oidcMutations: MutationResolvers = {
   startOidcLogin: async (_parent, { provider, redirectUri }, { services, res, client }) => {
     const started = await services.oidc.start(provider, redirectUri, client);
-    res.set("Cache-Control", "no-store");
     services.oidcStateCookie.set(res, started.cookie);
     return { url: started.url };
   },
