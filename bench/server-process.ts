@@ -46,7 +46,9 @@ export async function startServer(databaseUrl: string, mode: Mode): Promise<Serv
     // Production insists on SMTP; no mail is sent during a run (nobody signs up but the bench user,
     // whose verification mail fails against this closed port and stays in the outbox).
     ...(mode === "production" ? { SMTP_URL: "smtp://127.0.0.1:9" } : {}),
-    LOG_LEVEL: "warn",
+    // The default level, so the request log (a line per request) is inside what is measured. Its
+    // lines go to /dev/null; a crash still reaches the terminal on stderr.
+    LOG_LEVEL: "info",
     HOST: "127.0.0.1",
     PORT: String(port),
     DATABASE_URL: databaseUrl,
@@ -64,7 +66,7 @@ export async function startServer(databaseUrl: string, mode: Mode): Promise<Serv
     MAX_SESSIONS_PER_USER: "10000",
   };
   // Compiled, as `npm start` runs it (run.ts builds first): tsx in the process costs ~50 MB of RSS.
-  return ready(port, spawnMain(env, ["ignore", "inherit", "inherit"], "built"), stopMain);
+  return ready(port, spawnMain(env, ["ignore", "ignore", "inherit"], "built"), stopMain);
 }
 
 /** Starts a peer (`bench/peers/<name>.ts`) on 127.0.0.1, verifying tokens signed with `secret`. */
