@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { AccountDeletionService } from "./account/account-deletion-service.js";
 import type { AccountDeps } from "./account/account-deps.js";
 import { AccountLinks } from "./account/account-links.js";
@@ -72,14 +72,14 @@ export async function createServices(
 ): Promise<Runtime> {
   const { logger, clock } = deps;
   const keys = createSigningKeys(config.jwt);
-  const store = openStore(config.databaseUrl, logger);
+  const store = await openStore(config.databaseUrl, logger);
   const redisOutage = config.redisUrl
     ? new OutageLog(logger, {
         what: "redis",
         meanwhile: "rate limits use per-process insurance and revocations are caught up from the store when it returns",
       })
     : undefined;
-  const redis = config.redisUrl && redisOutage ? connectRedis(config.redisUrl, redisOutage) : undefined;
+  const redis = config.redisUrl && redisOutage ? await connectRedis(config.redisUrl, redisOutage) : undefined;
   try {
     await migrateToLatest(store.db, store.dialect);
   } catch (error) {
@@ -91,7 +91,7 @@ export async function createServices(
   const events = new AuthEvents(store.db, clock, logger, store.outage, deps.metrics);
   const sessionRepository = new SessionRepository(store.db, store.dialect);
   const namespace = deploymentNamespace(config.databaseUrl);
-  const bus = createRevocationBus({ store, redis, redisUrl: config.redisUrl, redisOutage, namespace, logger });
+  const bus = await createRevocationBus({ store, redis, redisUrl: config.redisUrl, redisOutage, namespace, logger });
   // Revocations are kept as long as any access token of the session could still be accepted.
   const revocations = new SessionRevocations(sessionRepository, bus, clock, logger, accessTokenAcceptedMs(config.jwt));
   await revocations.start();
@@ -209,7 +209,9 @@ export async function createServices(
  * back to their per-process insurance instead of holding requests. Redis down at start does not
  * stop the start: the client keeps reconnecting and is used as soon as it is ready.
  */
-function connectRedis(url: string, outage: OutageLog): Redis {
+async function connectRedis(url: string, outage: OutageLog): Promise<Redis> {
+  // Loaded only when REDIS_URL is set: a single instance never holds the client's ~1 MB of heap.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(url, {
     lazyConnect: false,
     maxRetriesPerRequest: 1,

@@ -178,7 +178,7 @@ describe.each(STORES)("a $name store holding users from before email verificatio
   afterAll(() => store.drop());
 
   it("migrates them to the latest schema as unverified, and they still log in", async () => {
-    const old = openStore(store.url, createLogger("silent"));
+    const old = await openStore(store.url, createLogger("silent"));
     await migrateTo(old.db, old.dialect, "0002_auth_events");
     await old.close();
     const hash = await createPasswordHasher().hash("an old account passphrase");

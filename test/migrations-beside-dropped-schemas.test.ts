@@ -30,7 +30,7 @@ describe.skipIf(!POSTGRES)("migrating while other schemas are dropped beside our
     try {
       for (let i = 0; i < 8; i++) {
         const test = await (POSTGRES as NonNullable<typeof POSTGRES>).create();
-        const store = openStore(test.url, createLogger("silent"));
+        const store = await openStore(test.url, createLogger("silent"));
         try {
           expect((await migrateToLatest(store.db, store.dialect)).length).toBeGreaterThan(0);
         } finally {

@@ -50,7 +50,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
 
   beforeAll(async () => {
     test = await kind.create();
-    store = openStore(test.url, silent);
+    store = await openStore(test.url, silent);
     await migrateToLatest(store.db, store.dialect);
     await store.db
       .insertInto("users")
@@ -240,7 +240,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
   it("is harmless when two instances sweep at once: each row is deleted once, live rows stay, neither fails", async () => {
     for (let i = 0; i < 9; i++) await insertSession(`old-${i}`, { expires_at: NOW - 30 * DAY });
     await insertSession("live", { expires_at: NOW + DAY });
-    const other = openStore(test.url, silent);
+    const other = await openStore(test.url, silent);
     try {
       const [mine, theirs] = await Promise.all([
         sweepExpired(store.db, store.dialect, NOW, SETTINGS, { batchSize: 2 }),
@@ -286,7 +286,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
     const logger = createLogger("info", { write: (line: string) => void lines.push(JSON.parse(line)) });
     // A store never migrated: every statement fails, and not for a lost connection.
     const empty = await kind.create();
-    const unmigrated = openStore(empty.url, silent);
+    const unmigrated = await openStore(empty.url, silent);
     try {
       const job = new RetentionJob(unmigrated, SETTINGS, new ManualClock(NOW), logger, unmigrated.outage);
       expect(await job.sweepNow()).toBeUndefined();

@@ -2,8 +2,6 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { OutageLog } from "../faults/outage-log.js";
 import type { Store } from "../store/database.js";
-import { PostgresRevocationBus } from "./postgres-revocation-bus.js";
-import { RedisRevocationBus } from "./redis-revocation-bus.js";
 import { LocalRevocationBus, type RevocationBus } from "./revocation-bus.js";
 
 export interface RevocationBusOptions {
@@ -18,10 +16,19 @@ export interface RevocationBusOptions {
   readonly logger: Logger;
 }
 
-/** Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY, else (SQLite) in-process. */
-export function createRevocationBus(options: RevocationBusOptions): RevocationBus {
+/**
+ * Redis pub/sub when REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY, else (SQLite) in-process.
+ * A bus and its driver are loaded only when chosen.
+ */
+export async function createRevocationBus(options: RevocationBusOptions): Promise<RevocationBus> {
   const { store, redis, redisUrl, redisOutage, namespace, logger } = options;
-  if (redis && redisUrl && redisOutage) return new RedisRevocationBus(redis, redisUrl, `auth:${namespace}:revocations`, redisOutage);
-  if (store.dialect === "postgres") return new PostgresRevocationBus(store.db, store.url, `auth_revocations_${namespace}`, logger);
+  if (redis && redisUrl && redisOutage) {
+    const { RedisRevocationBus } = await import("./redis-revocation-bus.js");
+    return new RedisRevocationBus(redis, redisUrl, `auth:${namespace}:revocations`, redisOutage);
+  }
+  if (store.dialect === "postgres") {
+    const { PostgresRevocationBus } = await import("./postgres-revocation-bus.js");
+    return new PostgresRevocationBus(store.db, store.url, `auth_revocations_${namespace}`, logger);
+  }
   return new LocalRevocationBus();
 }

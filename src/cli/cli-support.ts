@@ -47,7 +47,7 @@ export function parseFlags<Name extends string>(
 /** Runs `task` on the store at `url` and always closes it, so the process can exit. */
 export async function withStore<T>(url: string, task: (store: Store) => Promise<T>): Promise<T> {
   // A command reports a failure in its one line; the store's outage log has nothing to add.
-  const store = openStore(url, createLogger("silent"));
+  const store = await openStore(url, createLogger("silent"));
   try {
     return await task(store);
   } finally {

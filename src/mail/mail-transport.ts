@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 
@@ -31,25 +31,44 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
  * file under `dropDir` and only the file's name is logged, never the link inside.
  */
 export function createMailTransport(settings: Config["mail"], logger: Logger): MailTransport {
-  if (settings.smtpUrl !== undefined) {
-    const smtp = createTransport({ url: settings.smtpUrl, ...SMTP_TIMEOUTS, logger: false, debug: false }, { from: settings.from });
-    return {
-      async send(mail) {
-        await smtp.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
-      },
-      close: () => smtp.close(),
-    };
-  }
-  const files = createTransport({ streamTransport: true, buffer: true, newline: "unix" }, { from: settings.from });
+  return settings.smtpUrl !== undefined ? smtpTransport(settings.smtpUrl, settings.from) : fileTransport(settings, logger);
+}
+
+/**
+ * nodemailer is loaded with the first mail, not at start: it is ~2 MB of heap, and an instance
+ * holds it for good once loaded (issue 8: the idle heap sets the peak RSS).
+ */
+function lazily<T>(open: (nodemailer: typeof import("nodemailer")) => T): { get(): Promise<T>; ifOpened(): Promise<T> | undefined } {
+  let opened: Promise<T> | undefined;
+  return {
+    get: () => (opened ??= import("nodemailer").then(open)),
+    ifOpened: () => opened,
+  };
+}
+
+function smtpTransport(url: string, from: string): MailTransport {
+  const smtp = lazily(({ createTransport }) => createTransport({ url, ...SMTP_TIMEOUTS, logger: false, debug: false }, { from }));
   return {
     async send(mail) {
-      const info = await files.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      await (await smtp.get()).sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+    },
+    close: () => void smtp.ifOpened()?.then((transporter: Transporter) => transporter.close()),
+  };
+}
+
+function fileTransport(settings: Config["mail"], logger: Logger): MailTransport {
+  const files = lazily(({ createTransport }) =>
+    createTransport({ streamTransport: true, buffer: true, newline: "unix" }, { from: settings.from }),
+  );
+  return {
+    async send(mail) {
+      const info = await (await files.get()).sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
       // The mail holds live links: readable by the owner only, like the development secrets.
       mkdirSync(settings.dropDir, { recursive: true, mode: 0o700 });
       const file = join(settings.dropDir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}.eml`);
       writeFileSync(file, info.message as Buffer, { mode: 0o600, flag: "wx" });
       logger.info({ file }, "mail written to a file (no SMTP_URL set)");
     },
-    close: () => files.close(),
+    close: () => void files.ifOpened()?.then((transporter) => transporter.close()),
   };
 }

@@ -1,5 +1,4 @@
 import { Secret, TOTP } from "otpauth";
-import QRCode from "qrcode";
 
 /**
  * RFC 6238 with the parameters every authenticator app reads from an otpauth URI: HMAC-SHA-1,
@@ -24,6 +23,8 @@ export class Totp {
   async offer(accountName: string): Promise<TotpEnrollmentOffer> {
     const secret = new Secret({ size: SECRET_BYTES });
     const otpauthUri = new TOTP({ issuer: this.issuer, label: accountName, secret, ...PARAMETERS }).toString();
+    // Loaded at the first enrolment: ~0.4 MB of heap that most requests never need.
+    const { default: QRCode } = await import("qrcode");
     const qrCodeSvg = await QRCode.toString(otpauthUri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
     return { secret: secret.base32, otpauthUri, qrCodeSvg };
   }

@@ -1,4 +1,4 @@
-import * as client from "openid-client";
+import type * as OpenId from "openid-client";
 import { AuthError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { FIELD_LIMITS } from "../store/field-limits.js";
@@ -24,6 +24,14 @@ export interface AuthorizationChecks {
   readonly codeVerifier: string;
 }
 
+type OpenIdClient = typeof OpenId;
+
+/**
+ * openid-client, loaded at the first sign-in: a deployment with no providers, the common case,
+ * never holds it (issue 8: the service's idle heap sets its peak RSS).
+ */
+const openIdClient = (): Promise<OpenIdClient> => import("openid-client");
+
 /** OpenID Connect 1.0 scopes the contract asks for. */
 const SCOPE = "openid email profile";
 
@@ -36,7 +44,7 @@ const SCOPE = "openid email profile";
  * is logged here and surfaces as UNAUTHENTICATED OIDC_FAILED, never as a 5xx.
  */
 export class OidcProtocol {
-  private readonly configurations = new Map<string, Promise<client.Configuration>>();
+  private readonly configurations = new Map<string, Promise<OpenId.Configuration>>();
   private readonly providers: ReadonlyMap<string, OidcProviderSettings>;
 
   constructor(
@@ -50,9 +58,15 @@ export class OidcProtocol {
     return this.providers.has(providerId);
   }
 
+  /** Fresh state, nonce and PKCE verifier: 256 random bits each, above the 128 RFC 9700 §4.7.1 asks. */
+  async newChecks(redirectUri: string): Promise<AuthorizationChecks> {
+    const client = await openIdClient();
+    return { redirectUri, state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+  }
+
   /** The URL to send the browser to (response_type=code, PKCE S256, state, nonce). */
   async authorizationUrl(providerId: string, checks: AuthorizationChecks): Promise<string> {
-    return this.guard(providerId, "authorization request", async (config) => {
+    return this.guard(providerId, "authorization request", async (config, client) => {
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: checks.redirectUri,
         scope: SCOPE,
@@ -71,7 +85,7 @@ export class OidcProtocol {
     response: { code: string; state: string; iss?: string },
     checks: AuthorizationChecks,
   ): Promise<OidcClaims> {
-    return this.guard(providerId, "token exchange", async (config) => {
+    return this.guard(providerId, "token exchange", async (config, client) => {
       // The authorization response as the callback page received it (RFC 9207: iss when given).
       const callback = new URL(checks.redirectUri);
       callback.searchParams.set("code", response.code);
@@ -105,9 +119,14 @@ export class OidcProtocol {
   }
 
   /** Runs one protocol step against the provider's (cached) configuration; logs and masks failures. */
-  private async guard<T>(providerId: string, step: string, run: (config: client.Configuration) => Promise<T>): Promise<T> {
+  private async guard<T>(
+    providerId: string,
+    step: string,
+    run: (config: OpenId.Configuration, client: OpenIdClient) => Promise<T>,
+  ): Promise<T> {
+    const client = await openIdClient();
     try {
-      return await run(await this.configuration(providerId));
+      return await run(await this.configuration(client, providerId), client);
     } catch (error) {
       // A protocol answer (bad code, bad token) says nothing about stale metadata; anything else
       // (network, timeout, garbage) might, so the next attempt discovers afresh.
@@ -119,7 +138,7 @@ export class OidcProtocol {
     }
   }
 
-  private configuration(providerId: string): Promise<client.Configuration> {
+  private configuration(client: OpenIdClient, providerId: string): Promise<OpenId.Configuration> {
     const cached = this.configurations.get(providerId);
     if (cached) return cached;
     const provider = this.providers.get(providerId);

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import * as generators from "openid-client";
 import type { Viewer } from "../auth/access-tokens.js";
 import type { AuthResult, AuthService } from "../auth/auth-service.js";
 import type { ClientInfo } from "../auth/client-info.js";
@@ -64,13 +63,7 @@ export class OidcService {
     await this.auth.countLoginRequest(client, "start_oidc_login");
     this.checkProvider(provider);
     this.checkRedirectUri(redirectUri);
-    // 256 random bits each (openid-client's generators), above the 128 RFC 9700 §4.7.1 asks.
-    const checks = {
-      redirectUri,
-      state: generators.randomState(),
-      nonce: generators.randomNonce(),
-      codeVerifier: generators.randomPKCECodeVerifier(),
-    };
+    const checks = await this.protocol.newChecks(redirectUri);
     const url = await this.protocol.authorizationUrl(provider, checks);
     const cookie = randomBytes(32).toString("base64url");
     const now = this.clock.now();
