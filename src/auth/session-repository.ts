@@ -20,14 +20,48 @@ const SESSION_COLUMNS = ["id", "user_id", "created_at", "last_used_at", "expires
 
 /** Queries over `sessions`; the rules live in the session service. Rows stay in here. */
 export class SessionRepository {
-  /** Every refresh reads it: compiled once. */
+  /** Every refresh reads and advances a session: both compiled once. */
   private readonly rowById;
+  private readonly advanceGeneration;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
   ) {
     this.rowById = compiledOnce(db, (id: string) => db.selectFrom("sessions").selectAll().where("id", "=", id), ["session-id"]);
+    this.advanceGeneration = compiledOnce(
+      db,
+      (
+        nextGeneration: number,
+        lastUsedAt: number,
+        expiresAt: number,
+        parentValidUntil: number,
+        userAgent: string | null,
+        ipAddress: string | null,
+        id: string,
+        fromGeneration: number,
+        now: number,
+      ) =>
+        db
+          .updateTable("sessions")
+          .set({
+            generation: nextGeneration,
+            last_used_at: lastUsedAt,
+            expires_at: expiresAt,
+            parent_valid_until: parentValidUntil,
+            user_agent: userAgent,
+            ip_address: ipAddress,
+          })
+          .where("id", "=", id)
+          .where("generation", "=", fromGeneration)
+          .where("revoked_at", "is", null)
+          .where("expires_at", ">", now)
+          // A session made before the account's last password change never moves on (ASVS 7.4.3).
+          .where("credential_version", "=", (eb) =>
+            eb.selectFrom("users").select("users.credential_version").whereRef("users.id", "=", "sessions.user_id"),
+          ),
+      [-1, -2, -3, -4, "user-agent", "ip-address", "session-id", -5, -6],
+    );
   }
 
   /**
@@ -56,7 +90,7 @@ export class SessionRepository {
   }
 
   async find(id: string): Promise<SessionRecord | undefined> {
-    const [row] = await this.rowById(id);
+    const [row] = (await this.rowById(id)).rows;
     return row && toRecord(row);
   }
 
@@ -71,26 +105,18 @@ export class SessionRepository {
     now: number,
     change: { expiresAt: number; parentValidUntil: number; userAgent: string | null; ipAddress: string | null },
   ): Promise<boolean> {
-    const result = await this.db
-      .updateTable("sessions")
-      .set({
-        generation: fromGeneration + 1,
-        last_used_at: now,
-        expires_at: change.expiresAt,
-        parent_valid_until: change.parentValidUntil,
-        user_agent: change.userAgent,
-        ip_address: change.ipAddress,
-      })
-      .where("id", "=", id)
-      .where("generation", "=", fromGeneration)
-      .where("revoked_at", "is", null)
-      .where("expires_at", ">", now)
-      // A session made before the account's last password change never moves on (ASVS 7.4.3).
-      .where("credential_version", "=", (eb) =>
-        eb.selectFrom("users").select("users.credential_version").whereRef("users.id", "=", "sessions.user_id"),
-      )
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const { numAffectedRows } = await this.advanceGeneration(
+      fromGeneration + 1,
+      now,
+      change.expiresAt,
+      change.parentValidUntil,
+      change.userAgent,
+      change.ipAddress,
+      id,
+      fromGeneration,
+      now,
+    );
+    return Number(numAffectedRows ?? 0) === 1;
   }
 
   /** Ends one live session; true when this call ended it. */

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Clock } from "../clock.js";
 import type { OutageLog } from "../faults/outage-log.js";
+import { compiledOnce } from "../store/compiled-once.js";
 import { fitTo } from "../store/field-limits.js";
 import type { Database } from "../store/tables.js";
 
@@ -32,8 +33,7 @@ export type AuthEventType =
   | "email_verified"
   | "email_change_requested"
   | "email_changed"
-  | "account_deleted"
-  | "rate_limited";
+  | "account_deleted";
 
 export interface AuthEvent {
   readonly type: AuthEventType;
@@ -52,15 +52,35 @@ export interface AuthEvent {
  * A failure to write an event is logged and never fails the operation it describes.
  */
 export class AuthEvents {
+  /** Every refresh and login writes a row: compiled once. */
+  private readonly insertRow;
+
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly logger: Logger,
     /** The store's outage log: an unreachable store is reported once per outage, not per event. */
     private readonly storeOutage: OutageLog,
     /** Counts each event as it is recorded (GET /metrics), when metrics are on. */
     private readonly observer?: { observe(event: AuthEvent): void },
-  ) {}
+  ) {
+    this.insertRow = compiledOnce(
+      db,
+      (
+        type: AuthEventType,
+        userId: string | null,
+        sessionId: string | null,
+        ip: string | null,
+        userAgent: string | null,
+        detail: string | null,
+        createdAt: number,
+      ) =>
+        db
+          .insertInto("auth_events")
+          .values({ type, user_id: userId, session_id: sessionId, ip_address: ip, user_agent: userAgent, detail, created_at: createdAt }),
+      ["signup", "user-id", "session-id", "ip", "user-agent", "detail", -1],
+    );
+  }
 
   /**
    * Strips an erased account's events of the IP addresses and user agents that could identify the
@@ -98,7 +118,7 @@ export class AuthEvents {
       "auth event",
     );
     try {
-      await this.db.insertInto("auth_events").values(row).execute();
+      await this.insertRow(row.type, row.user_id, row.session_id, row.ip_address, row.user_agent, row.detail, row.created_at);
     } catch (error) {
       // The event itself is in the log line above.
       if (!this.storeOutage.absorbs(error)) this.logger.error({ err: error, event: row.type }, "could not record auth event");

@@ -1,20 +1,21 @@
-import { type Compilable, CompiledQuery, type Kysely } from "kysely";
+import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from "kysely";
 
 /**
  * A query Kysely builds and compiles once, then runs with fresh parameters. Kysely builds and
- * compiles every query anew; for the few that run on every request (the user `me` reads, the
- * session a refresh reads) that work showed in the profile (issue 8: about 2% of a request).
- * `build` receives the placeholder values, which must come out as the compiled query's bound
- * parameters, in order; anything else is refused at start.
+ * compiles every query anew; for the few that run on every request (the user `me` reads; the
+ * session read, compare-and-set and audit row of a refresh) that work showed in the profile
+ * (issue 8: about 2% of a `me`, 5% of a refresh). `build` receives the placeholder values, which
+ * must come out as the compiled query's bound parameters, in order and each once (so a value used
+ * twice needs two placeholders); anything else is refused at start.
  */
 export function compiledOnce<Row, Params extends readonly unknown[]>(
   db: Kysely<any>,
   build: (...placeholders: Params) => Compilable<Row>,
   placeholders: Params,
-): (...params: Params) => Promise<Row[]> {
+): (...params: Params) => Promise<QueryResult<Row>> {
   const { sql, parameters } = build(...placeholders).compile();
   if (parameters.length !== placeholders.length || parameters.some((value, index) => value !== placeholders[index])) {
     throw new Error(`compiledOnce: the placeholders are not the parameters of ${sql}`);
   }
-  return async (...params) => (await db.executeQuery<Row>(CompiledQuery.raw(sql, [...params]))).rows;
+  return (...params) => db.executeQuery<Row>(CompiledQuery.raw(sql, [...params]));
 }

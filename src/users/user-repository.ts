@@ -44,7 +44,7 @@ export class UserRepository {
   }
 
   async findById(id: string): Promise<User | undefined> {
-    const [row] = await this.userById(id);
+    const [row] = (await this.userById(id)).rows;
     return row && toUser(row);
   }
 
