@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { Config } from "../config.js";
@@ -30,6 +30,9 @@ function plugins(
   reportUnexpected: (error: unknown, requestId: string | undefined) => void,
 ): ApolloServerPlugin<GraphQLContext>[] {
   return [
+    // Every answer is no-store (http/security-headers.ts), so Apollo's cache-control plugin, on by
+    // default, has nothing to say; its per-field hook also made Apollo wrap every resolver.
+    ApolloServerPluginCacheControlDisabled(),
     inFlight.plugin(),
     ...(metrics ? [metricsPlugin(metrics)] : []),
     config.isProduction
