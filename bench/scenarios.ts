@@ -62,9 +62,13 @@ export async function prepareScenarios(targets: Targets, connections: number, du
   const endpoint = `${targets.ours.url}/graphql`;
   const username = `bench_${randomBytes(4).toString("hex")}`;
   const { accessToken } = await signUp(endpoint, targets.cookieName, username);
+  // The login scenarios sign in as a user of their own: thousands of their sessions would otherwise
+  // push the `me` session out as the account's least recently used (MAX_SESSIONS_PER_USER).
+  const loginUsername = `${username}_logins`;
+  await signUp(endpoint, targets.cookieName, loginUsername);
   const peerBearer = `Bearer ${peerToken(targets.peerSecret)}`;
   const loginBody = body("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", {
-    input: { username, password: PASSWORD },
+    input: { username: loginUsername, password: PASSWORD },
   });
   const load = (server: ServerProcess, spec: Omit<LoadSpec, "url" | "connections" | "durationSeconds">, n = connections) =>
     runJson<LoadSpec, LoadResult>("bench/load.ts", { url: `${server.url}/graphql`, connections: n, durationSeconds, ...spec });
