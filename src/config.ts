@@ -34,6 +34,8 @@ export interface Config {
   readonly host: string;
   readonly graphqlPath: "/graphql";
   readonly databaseUrl: string;
+  /** PostgreSQL: the hot queries go as named prepared statements (store/named-statements.ts). */
+  readonly databasePreparedStatements: boolean;
   readonly redisUrl: string | undefined;
   /** How long audit events (`auth_events`) are kept before the retention sweep deletes them. */
   readonly auditRetentionMs: number;
@@ -357,6 +359,7 @@ export function loadConfig(env: Env = readEnvironment(), options: LoadOptions = 
     host: e.HOST,
     graphqlPath: "/graphql",
     databaseUrl: e.DATABASE_URL ?? DEVELOPMENT_DEFAULTS.DATABASE_URL,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     redisUrl: e.REDIS_URL,
     auditRetentionMs: e.AUDIT_RETENTION,
     corsOrigins,

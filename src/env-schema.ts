@@ -60,6 +60,7 @@ const envSchema = z.object({
   HOST: text("accepts a host name or IP address such as 127.0.0.1 or 0.0.0.0", /^[^\s/]+$/).default("127.0.0.1"),
   // No default here: production refuses to run without one (config.ts supplies development's).
   DATABASE_URL: text("accepts sqlite:<path> or postgres://…", /^(sqlite:.+|postgres(ql)?:\/\/.+)$/).optional(),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   REDIS_URL: text("accepts redis://… or rediss://…", /^rediss?:\/\/.+/).optional(),
   // At least a day: a bare "90" would be 90 seconds, and an audit trail that short is none.
   AUDIT_RETENTION: duration(DAY, "accepts a duration of at least 1d such as 30d, 90d or 365d").default(ms("90d")),

@@ -72,7 +72,7 @@ export async function createServices(
 ): Promise<Runtime> {
   const { logger, clock } = deps;
   const keys = createSigningKeys(config.jwt);
-  const store = await openStore(config.databaseUrl, logger);
+  const store = await openStore(config.databaseUrl, logger, { preparedStatements: config.databasePreparedStatements });
   const redisOutage = config.redisUrl
     ? new OutageLog(logger, {
         what: "redis",

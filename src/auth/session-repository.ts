@@ -18,6 +18,20 @@ export type RevokeReason =
 /** The columns a Session is made of: listing sessions never reads their refresh seeds. */
 const SESSION_COLUMNS = ["id", "user_id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "idp", "amr"] as const;
 
+/**
+ * What the rotation rules read besides: named, not `*`, so a column a later migration adds
+ * cannot change the result of a statement PostgreSQL holds prepared (named-statements.ts).
+ */
+const RECORD_COLUMNS = [
+  ...SESSION_COLUMNS,
+  "seed",
+  "generation",
+  "absolute_expires_at",
+  "parent_valid_until",
+  "revoked_at",
+  "credential_version",
+] as const;
+
 /** Queries over `sessions`; the rules live in the session service. Rows stay in here. */
 export class SessionRepository {
   /** Every refresh reads and advances a session: both compiled once. */
@@ -28,7 +42,7 @@ export class SessionRepository {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
   ) {
-    this.rowById = compiledOnce(db, (id: string) => db.selectFrom("sessions").selectAll().where("id", "=", id), ["session-id"]);
+    this.rowById = compiledOnce(db, (id: string) => db.selectFrom("sessions").select(RECORD_COLUMNS).where("id", "=", id), ["session-id"]);
     this.advanceGeneration = compiledOnce(
       db,
       (
@@ -218,7 +232,7 @@ function toSession(row: Pick<SessionRow, (typeof SESSION_COLUMNS)[number]>): Ses
   };
 }
 
-function toRecord(row: SessionRow): SessionRecord {
+function toRecord(row: Pick<SessionRow, (typeof RECORD_COLUMNS)[number]>): SessionRecord {
   return {
     session: toSession(row),
     seed: row.seed,

@@ -8,6 +8,17 @@ import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from "k
  * must come out as the compiled query's bound parameters, in order and each once (so a value used
  * twice needs two placeholders); anything else is refused at start.
  */
+/** The SQL of every compiled-once query, with the name PostgreSQL prepares it under. */
+const preparedNames = new Map<string, string>();
+
+/**
+ * The name a compiled-once query is prepared under on PostgreSQL (named-statements.ts), or
+ * undefined for any other SQL. The same text gets the same name in every store of the process.
+ */
+export function preparedNameOf(sql: string): string | undefined {
+  return preparedNames.get(sql);
+}
+
 export function compiledOnce<Row, Params extends readonly unknown[]>(
   db: Kysely<any>,
   build: (...placeholders: Params) => Compilable<Row>,
@@ -17,5 +28,6 @@ export function compiledOnce<Row, Params extends readonly unknown[]>(
   if (parameters.length !== placeholders.length || parameters.some((value, index) => value !== placeholders[index])) {
     throw new Error(`compiledOnce: the placeholders are not the parameters of ${sql}`);
   }
+  if (!preparedNames.has(sql)) preparedNames.set(sql, `hot_${preparedNames.size + 1}`);
   return (...params) => db.executeQuery<Row>(CompiledQuery.raw(sql, [...params]));
 }

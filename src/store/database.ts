@@ -6,6 +6,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { isConnectionFault } from "../faults/connection-faults.js";
 import { OutageLog } from "../faults/outage-log.js";
+import { withNamedStatements } from "./named-statements.js";
 import { withStatementCache } from "./statement-cache.js";
 import type { Database as Tables } from "./tables.js";
 
@@ -38,7 +39,12 @@ export function sqlitePath(url: string): string | undefined {
  * Opens the store named by `DATABASE_URL`: `sqlite:<path>` or `postgres://…`. The PostgreSQL
  * driver is loaded only for a PostgreSQL URL: on SQLite it would hold ~2 MB of heap for nothing.
  */
-export async function openStore(url: string, logger: Logger): Promise<Store> {
+export async function openStore(
+  url: string,
+  logger: Logger,
+  /** PostgreSQL: send the hot queries as named prepared statements (named-statements.ts). */
+  options: { preparedStatements?: boolean } = {},
+): Promise<Store> {
   const outage = new OutageLog(logger, {
     what: "store",
     meanwhile: "operations that need it fail until it returns",
@@ -46,7 +52,8 @@ export async function openStore(url: string, logger: Logger): Promise<Store> {
     isFault: isConnectionFault,
   });
   const path = sqlitePath(url);
-  const db = path !== undefined ? openSqlite(path) : openPostgres((await import("pg")).default, url, outage);
+  const db =
+    path !== undefined ? openSqlite(path) : openPostgres((await import("pg")).default, url, outage, options.preparedStatements ?? false);
   const dialect: Dialect = path !== undefined ? "sqlite" : "postgres";
   return {
     db,
@@ -90,7 +97,7 @@ function createPrivately(path: string) {
   closeSync(openSync(path, "a", 0o600));
 }
 
-function openPostgres(driver: typeof pg, url: string, outage: OutageLog): Kysely<Tables> {
+function openPostgres(driver: typeof pg, url: string, outage: OutageLog, preparedStatements: boolean): Kysely<Tables> {
   const pool = new driver.Pool({
     connectionString: url,
     max: 10,
@@ -111,5 +118,5 @@ function openPostgres(driver: typeof pg, url: string, outage: OutageLog): Kysely
     outage.recovered();
   });
   pool.on("error", (error) => outage.failed(error));
-  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool: preparedStatements ? withNamedStatements(pool) : pool }) });
 }
