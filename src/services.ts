@@ -160,7 +160,7 @@ export async function createServices(
     config.oidc,
     new OidcProtocol(config.oidc, logger),
     new OidcLoginRepository(store.db),
-    new IdentityRepository(store.db),
+    new IdentityRepository(store.db, store.dialect),
     users,
     sessions,
     auth,
