@@ -35,10 +35,14 @@ export function createMailTransport(settings: Config["mail"], logger: Logger): M
 }
 
 /**
- * nodemailer is loaded with the first mail, not at start: it is ~2 MB of heap, and an instance
- * holds it for good once loaded (issue 8: the idle heap sets the peak RSS).
+ * A nodemailer transporter made when the first mail goes, not at start: nodemailer is ~2 MB of
+ * heap that an instance sending no mail (one serving only tokens) never needs to hold (issue 8:
+ * the idle heap sets the peak RSS).
  */
-function lazily<T>(open: (nodemailer: typeof import("nodemailer")) => T): { get(): Promise<T>; ifOpened(): Promise<T> | undefined } {
+function openedOnFirstMail<T>(open: (nodemailer: typeof import("nodemailer")) => T): {
+  get(): Promise<T>;
+  ifOpened(): Promise<T> | undefined;
+} {
   let opened: Promise<T> | undefined;
   return {
     get: () => (opened ??= import("nodemailer").then(open)),
@@ -47,7 +51,9 @@ function lazily<T>(open: (nodemailer: typeof import("nodemailer")) => T): { get(
 }
 
 function smtpTransport(url: string, from: string): MailTransport {
-  const smtp = lazily(({ createTransport }) => createTransport({ url, ...SMTP_TIMEOUTS, logger: false, debug: false }, { from }));
+  const smtp = openedOnFirstMail(({ createTransport }) =>
+    createTransport({ url, ...SMTP_TIMEOUTS, logger: false, debug: false }, { from }),
+  );
   return {
     async send(mail) {
       await (await smtp.get()).sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
@@ -57,7 +63,7 @@ function smtpTransport(url: string, from: string): MailTransport {
 }
 
 function fileTransport(settings: Config["mail"], logger: Logger): MailTransport {
-  const files = lazily(({ createTransport }) =>
+  const files = openedOnFirstMail(({ createTransport }) =>
     createTransport({ streamTransport: true, buffer: true, newline: "unix" }, { from: settings.from }),
   );
   return {
