@@ -1,13 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from "kysely";
 
-/**
- * A query Kysely builds and compiles once, then runs with fresh parameters. Kysely builds and
- * compiles every query anew; for the few that run on every request (the user `me` reads; the
- * session read, compare-and-set and audit row of a refresh) that work showed in the profile
- * (issue 8: about 2% of a `me`, 5% of a refresh). `build` receives the placeholder values, which
- * must come out as the compiled query's bound parameters, in order and each once (so a value used
- * twice needs two placeholders); anything else is refused at start.
- */
 /** The SQL of every compiled-once query, with the name PostgreSQL prepares it under. */
 const preparedNames = new Map<string, string>();
 
@@ -19,6 +11,14 @@ export function preparedNameOf(sql: string): string | undefined {
   return preparedNames.get(sql);
 }
 
+/**
+ * A query Kysely builds and compiles once, then runs with fresh parameters. Kysely builds and
+ * compiles every query anew; for the few that run on every request (the user `me` reads; the
+ * session read, compare-and-set and audit row of a refresh) that work showed in the profile
+ * (issue 8: about 2% of a `me`, 5% of a refresh). `build` receives the placeholder values, which
+ * must come out as the compiled query's bound parameters, in order and each once (so a value used
+ * twice needs two placeholders); anything else is refused at start.
+ */
 export function compiledOnce<Row, Params extends readonly unknown[]>(
   db: Kysely<any>,
   build: (...placeholders: Params) => Compilable<Row>,
