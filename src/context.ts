@@ -73,13 +73,16 @@ export function createContextBuilder(deps: { accessTokens: AccessTokens; revocat
  */
 function requestClient(req: Request, res: Response): ClientInfo {
   let ip: string | null | undefined;
+  let userAgent: string | null | undefined;
   return {
     get ip() {
       if (ip === undefined) ip = clientIp(req);
       return ip;
     },
+    // A refresh reads it twice (the session and the audit row): read and cut once.
     get userAgent() {
-      return fitTo("userAgent", req.get("user-agent"));
+      if (userAgent === undefined) userAgent = fitTo("userAgent", req.get("user-agent"));
+      return userAgent;
     },
     requestId: requestIdOf(res),
   };

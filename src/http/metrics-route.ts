@@ -11,7 +11,7 @@ export function metricsRoute(metrics: Metrics): Router {
   router.get("/metrics", async (_req, res, next) => {
     try {
       const { contentType, body } = await metrics.exposition();
-      res.set("Cache-Control", "no-store").type(contentType).send(body);
+      res.type(contentType).send(body);
     } catch (error) {
       next(error);
     }

@@ -19,7 +19,8 @@ export function withNamedStatements(pool: pg.Pool): PostgresPool {
       // A cursor (Kysely's streaming, unused here) passes through as it came.
       if (typeof sqlOrCursor !== "string") return client.query(sqlOrCursor as never);
       const name = preparedNameOf(sqlOrCursor);
-      const values = [...(parameters ?? [])];
+      // Kysely hands over a fresh array for each query: no copy needed.
+      const values = parameters as unknown[];
       return name === undefined ? client.query(sqlOrCursor, values) : client.query({ name, text: sqlOrCursor, values });
     }) as unknown as PostgresPoolClient["query"],
     release: (destroy?: boolean) => client.release(destroy),
