@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type App, createApp } from "./app.js";
 import { ConfigError, loadConfig, readEnvironment } from "./config.js";
 import { configWarnings } from "./config-warnings.js";
+import { boundHeapGrowth } from "./heap-growth.js";
 import { createLogger, terminalDestination } from "./logger.js";
 
 /** One line per problem, each naming its variable; the process then exits 1. */
@@ -23,6 +24,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 /** Reads the configuration, builds the app, listens, and owns a graceful shutdown. */
 async function main(): Promise<void> {
+  boundHeapGrowth();
   const env = readEnvironment();
   const config = loadConfig(env);
   const logger = createLogger(
