@@ -38,8 +38,12 @@ function nearestSetting(name: string): string | undefined {
   const upper = name.toUpperCase();
   let best: { setting: string; distance: number } | undefined;
   for (const setting of CONFIG_VARIABLES) {
+    const allowed = setting.length >= 8 ? 2 : 1;
+    // Each edit changes the length by one at most: names further apart in length cannot be near,
+    // and skipping them keeps a start with a large environment from costing ~100 ms here.
+    if (Math.abs(setting.length - upper.length) > allowed) continue;
     const distance = editDistance(upper, setting);
-    if (distance <= (setting.length >= 8 ? 2 : 1) && (best === undefined || distance < best.distance)) best = { setting, distance };
+    if (distance <= allowed && (best === undefined || distance < best.distance)) best = { setting, distance };
   }
   return best?.setting;
 }

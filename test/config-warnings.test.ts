@@ -22,6 +22,7 @@ describe("unknown environment variables close to a setting", () => {
     ["DATABASE_URI", "DATABASE_URL"],
     ["cors_origins", "CORS_ORIGINS"],
     ["ACESS_TOKEN_TTL", "ACCESS_TOKEN_TTL"],
+    ["ACESS_TOKN_TTL", "ACCESS_TOKEN_TTL"],
     ["HSOT", "HOST"],
     ["REFRESH_TOKEN_SECERT", "REFRESH_TOKEN_SECRET"],
   ])("warns that %s is ignored and names %s (regression: a misspelt setting was silently ignored)", (name, meant) => {
