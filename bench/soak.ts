@@ -30,6 +30,12 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/** The median of the second fifth of a series (after warm-up) and of its last fifth. */
+function settledAndEnd(series: readonly number[]): { settled: number; end: number } {
+  const fifth = Math.max(1, Math.floor(series.length / 5));
+  return { settled: median(series.slice(fifth, 2 * fifth)), end: median(series.slice(-fifth)) };
+}
+
 export async function soak(
   ours: ServerProcess,
   scenarios: readonly Scenario[],
@@ -56,18 +62,13 @@ export async function soak(
     const r = results[i];
     if (r) console.log(`${s.label}: ${r.requestsPerSecond.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors`);
   }
-  const fifth = Math.max(1, Math.floor(samples.length / 5));
-  const settled = median(samples.slice(fifth, 2 * fifth));
-  const end = median(samples.slice(-fifth));
+  const { settled, end } = settledAndEnd(samples);
   const growth = end / settled - 1;
   const flat = Math.abs(growth) <= 0.1;
   console.log(`RSS every ${SAMPLE_EVERY_MS / 1000} s (MB): ${samples.map((mb) => mb.toFixed(0)).join(" ")}`);
   console.log(`V8 heap committed, same times (MB): ${heap.map((mb) => mb.toFixed(0)).join(" ")}`);
-  const heapFifth = Math.max(1, Math.floor(heap.length / 5));
-  console.log(
-    `V8 heap after warm-up ${median(heap.slice(heapFifth, 2 * heapFifth)).toFixed(0)} MB, ` +
-      `at the end ${median(heap.slice(-heapFifth)).toFixed(0)} MB`,
-  );
+  const heapLevels = settledAndEnd(heap);
+  console.log(`V8 heap after warm-up ${heapLevels.settled.toFixed(0)} MB, at the end ${heapLevels.end.toFixed(0)} MB`);
   console.log(
     `RSS after warm-up ${settled.toFixed(0)} MB, at the end ${end.toFixed(0)} MB (${(growth * 100).toFixed(1)}%): ` +
       `${flat ? "flat within 10%" : "NOT flat within 10%"}; peak ${residentMb(ours.pid, "VmHWM").toFixed(0)} MB` +

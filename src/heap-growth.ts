@@ -5,8 +5,8 @@ import { setFlagsFromString } from "node:v8";
  * factor of 2, what Go's GOGC=100 allows). Left to itself V8 picks a factor of up to 4 on a
  * machine with a few GB of memory. Under load, the objects of requests in flight at a scavenge
  * are promoted and die soon after in the old generation, so the heap swelled to ~4x the live
- * set before each full collection: peak RSS under the benchmark went from ~225 to ~160 MB with
- * this bound, and throughput did not fall (issue 8; the numbers are in the README's Performance).
+ * set before each full collection: with this bound, peak RSS under `npm run bench` went from 276
+ * to 208 MB, and throughput did not fall (issue 8; the README's Performance has the numbers).
  */
 const HEAP_GROWING_PERCENT = 100;
 
