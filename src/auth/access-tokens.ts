@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { AuthFailureReason } from "../errors.js";
 import { isRole, type Role } from "../users/roles.js";
 import type { SigningKeys } from "./signing-keys.js";
+import { VerifiedTokens } from "./verified-tokens.js";
 
 /** Who a valid access token speaks for. */
 export interface Viewer {
@@ -56,6 +57,8 @@ const MAX_TOKEN_LENGTH = 4096;
 const HEADER_MEMBERS: ReadonlySet<string> = new Set(["alg", "typ", "kid"]);
 
 export class AccessTokens {
+  private readonly verified = new VerifiedTokens();
+
   constructor(
     private readonly keys: SigningKeys,
     private readonly settings: Config["jwt"],
@@ -97,6 +100,10 @@ export class AccessTokens {
   verify(token: string): VerifyResult {
     const invalid = { ok: false, reason: "TOKEN_INVALID" } as const;
     if (token.length > MAX_TOKEN_LENGTH) return invalid;
+    const nowSeconds = Math.floor(this.clock.now() / 1000);
+    const tolerance = this.settings.clockToleranceSeconds;
+    const known = this.verified.viewerOf(token, nowSeconds, tolerance);
+    if (known) return { ok: true, viewer: known };
     const header = headerOf(token);
     if (!header || Object.keys(header).some((member) => !HEADER_MEMBERS.has(member))) return invalid;
     const typ = typeof header.typ === "string" ? header.typ.toLowerCase() : "";
@@ -106,8 +113,6 @@ export class AccessTokens {
     const key = header.kid === undefined ? this.keys.current : this.keys.byKid(header.kid);
     if (!key || header.alg !== key.algorithm) return invalid;
 
-    const nowSeconds = Math.floor(this.clock.now() / 1000);
-    const tolerance = this.settings.clockToleranceSeconds;
     let claims: jwt.JwtPayload;
     try {
       claims = jwt.verify(token, key.key, {
@@ -135,10 +140,19 @@ export class AccessTokens {
     if (!Array.isArray(roles) || !roles.every(isRole)) return invalid;
     // Tokens minted before amr existed carry none; they were password logins.
     if (!Array.isArray(amr) || !amr.every((method) => typeof method === "string")) return invalid;
-    return {
-      ok: true,
-      viewer: { userId: sub, sessionId: sid, roles: roles as Role[], username, email, tokenId: jti, expiresAt: claims.exp, amr },
-    };
+    // Frozen: the same viewer serves every later request that presents this token.
+    const viewer: Viewer = Object.freeze({
+      userId: sub,
+      sessionId: sid,
+      roles: Object.freeze([...(roles as Role[])]),
+      username,
+      email,
+      tokenId: jti,
+      expiresAt: claims.exp,
+      amr: Object.freeze([...(amr as string[])]),
+    });
+    this.verified.remember(token, viewer, claims.iat);
+    return { ok: true, viewer };
   }
 }
 
