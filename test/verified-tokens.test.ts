@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AccessTokens, type Viewer } from "../src/auth/access-tokens.js";
 import { createSigningKeys } from "../src/auth/signing-keys.js";
-import { VerifiedTokens } from "../src/auth/verified-tokens.js";
+import { BoundedMap } from "../src/bounded-map.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { testConfig } from "./support/test-config.js";
 
@@ -77,13 +77,14 @@ describe("access tokens checked once, then recognised by their text", () => {
   it("keeps at most its capacity, letting the oldest token go first", () => {
     const { tokens, token } = accessTokens();
     const viewer = viewerOf(tokens.verify(token));
-    const known = new VerifiedTokens(2);
-    known.remember("a", viewer, 0);
-    known.remember("b", viewer, 0);
-    known.remember("c", viewer, 0);
+    const known = new BoundedMap<string, Viewer>(2);
+    known.set("a", viewer);
+    known.set("b", viewer);
+    known.set("c", viewer);
     expect(known.size).toBe(2);
-    const now = Math.floor(Date.now() / 1000);
-    expect(known.viewerOf("a", now, 5)).toBeUndefined();
-    expect(known.viewerOf("c", now, 5)).toBe(viewer);
+    expect(known.get("a")).toBeUndefined();
+    expect(known.get("c")).toBe(viewer);
+    known.set("c", viewer);
+    expect(known.has("b")).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import type SQLite from "better-sqlite3";
 import type { SqliteDatabase } from "kysely";
+import { BoundedMap } from "../bounded-map.js";
 
 /** Distinct statements kept; the app has a few dozen, so this only bounds a pathological caller. */
 const CAPACITY = 500;
@@ -11,14 +12,13 @@ const CAPACITY = 500;
  * after a schema change, so migrations need nothing special. Streaming (`iterate`) is not used.
  */
 export function withStatementCache(database: SQLite.Database): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
+  const statements = new BoundedMap<string, SQLite.Statement>(CAPACITY);
   return {
     close: () => database.close(),
     prepare(sql) {
       let statement = statements.get(sql);
       if (statement === undefined) {
         statement = database.prepare(sql);
-        if (statements.size >= CAPACITY) statements.delete(statements.keys().next().value as string);
         statements.set(sql, statement);
       }
       return statement;
