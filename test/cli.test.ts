@@ -220,7 +220,7 @@ describe.each(STORES)("npm run migrate on $name", (kind) => {
     expect(first.code).toBe(0);
     expect(lines(first.stdout)).toEqual([
       expect.stringMatching(
-        /^applied 0001_users_sessions, 0002_auth_events, 0003_oidc_identities, 0004_mfa, 0005_mail_outbox, 0006_account_links, 0007_email_verification, 0008_credential_version, 0009_retention_indexes to /,
+        /^applied 0001_users_sessions, 0002_auth_events, 0003_oidc_identities, 0004_mfa, 0005_mail_outbox, 0006_account_links, 0007_email_verification, 0008_credential_version, 0009_retention_indexes, 0010_live_sessions_index to /,
       ),
     ]);
 

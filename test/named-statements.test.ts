@@ -6,6 +6,7 @@ import { migrateToLatest } from "../src/store/migrations.js";
 import { withNamedStatements } from "../src/store/named-statements.js";
 import type { Database } from "../src/store/tables.js";
 import { UserRepository } from "../src/users/user-repository.js";
+import { sessionRow, userRow } from "./support/store-rows.js";
 import { POSTGRES } from "./support/stores.js";
 
 /**
@@ -25,40 +26,11 @@ describe.skipIf(!POSTGRES)("named prepared statements on PostgreSQL", () => {
       const t = Date.now();
       await db
         .insertInto("users")
-        .values({
-          id: "u1",
-          username: "alice",
-          username_key: "alice",
-          email: "alice@example.com",
-          email_key: "alice@example.com",
-          password_hash: "x",
-          email_verified: 0,
-          roles: "USER",
-          credential_version: 1,
-          created_at: t,
-          updated_at: t,
-        })
+        .values(userRow("u1", t, { username: "alice", email_verified: 0, credential_version: 1 }))
         .execute();
       await db
         .insertInto("sessions")
-        .values({
-          id: "s1",
-          user_id: "u1",
-          seed: "seed",
-          generation: 0,
-          created_at: t,
-          last_used_at: t,
-          expires_at: t + 60_000,
-          absolute_expires_at: t + 60_000,
-          parent_valid_until: 0,
-          revoked_at: null,
-          revoked_reason: null,
-          user_agent: null,
-          ip_address: null,
-          idp: null,
-          amr: null,
-          credential_version: 1,
-        })
+        .values(sessionRow("s1", "u1", t, { credential_version: 1 }))
         .execute();
 
       for (let i = 0; i < 3; i++) {

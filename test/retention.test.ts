@@ -5,11 +5,12 @@ import { openStore, type Store } from "../src/store/database.js";
 import { migrateToLatest } from "../src/store/migrations.js";
 import { ENDED_ROWS_KEPT_MS, type RetentionSettings, retentionSettings, sweepExpired } from "../src/store/retention.js";
 import { RetentionJob } from "../src/store/retention-job.js";
-import type { AccountLinkRow, SessionRow } from "../src/store/tables.js";
+import type { AccountLinkRow } from "../src/store/tables.js";
 import { meWith } from "./support/access-token-checks.js";
 import { eventually } from "./support/eventually.js";
 import { errorOf, LOGOUT } from "./support/graphql-client.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { sessionRow, userRow } from "./support/store-rows.js";
 import { STORES, type TestStore } from "./support/stores.js";
 import { testConfig } from "./support/test-config.js";
 import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";
@@ -54,19 +55,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
     await migrateToLatest(store.db, store.dialect);
     await store.db
       .insertInto("users")
-      .values({
-        id: userId,
-        username: "retention",
-        username_key: "retention",
-        email: "retention@example.com",
-        email_key: "retention@example.com",
-        password_hash: "not a hash",
-        email_verified: 1,
-        roles: "USER",
-        credential_version: 0,
-        created_at: NOW - 400 * DAY,
-        updated_at: NOW - 400 * DAY,
-      })
+      .values(userRow(userId, NOW - 400 * DAY))
       .execute();
   });
   afterAll(async () => {
@@ -80,24 +69,9 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
   });
 
   const insertSession = (id: string, times: { expires_at: number; revoked_at?: number; created_at?: number }) => {
-    const row: SessionRow = {
-      id,
-      user_id: userId,
-      seed: "seed",
-      generation: 0,
-      created_at: times.created_at ?? times.expires_at - DAY,
-      last_used_at: times.created_at ?? times.expires_at - DAY,
-      expires_at: times.expires_at,
-      absolute_expires_at: times.expires_at,
-      credential_version: 0,
-      parent_valid_until: 0,
-      revoked_at: times.revoked_at ?? null,
-      revoked_reason: times.revoked_at === undefined ? null : "logout",
-      user_agent: null,
-      ip_address: null,
-      idp: null,
-      amr: null,
-    };
+    const at = times.created_at ?? times.expires_at - DAY;
+    const ended = times.revoked_at === undefined ? {} : { revoked_at: times.revoked_at, revoked_reason: "logout" };
+    const row = sessionRow(id, userId, at, { expires_at: times.expires_at, absolute_expires_at: times.expires_at, ...ended });
     return store.db.insertInto("sessions").values(row).execute();
   };
   const ids = async (table: "sessions" | "account_links" | "oidc_logins") =>

@@ -5,6 +5,7 @@ import { IdentityRepository } from "../src/oidc/identity-repository.js";
 import { migrateToLatest } from "../src/store/migrations.js";
 import type { Database } from "../src/store/tables.js";
 import { NO_PASSWORD } from "../src/users/account.js";
+import { userRow } from "./support/store-rows.js";
 import { POSTGRES } from "./support/stores.js";
 
 /**
@@ -26,19 +27,7 @@ describe.skipIf(!POSTGRES)("unlinkIdentity racing on PostgreSQL", () => {
         const userId = `u${round}`;
         await a
           .insertInto("users")
-          .values({
-            id: userId,
-            username: userId,
-            username_key: userId,
-            email: `${userId}@example.com`,
-            email_key: `${userId}@example.com`,
-            password_hash: NO_PASSWORD,
-            email_verified: 1,
-            roles: "USER",
-            credential_version: 1,
-            created_at: t,
-            updated_at: t,
-          })
+          .values(userRow(userId, t, { password_hash: NO_PASSWORD, credential_version: 1 }))
           .execute();
         for (const provider of ["google", "keycloak"]) {
           await a

@@ -1,4 +1,4 @@
-import type { Kysely, NotNull } from "kysely";
+import { type Kysely, type NotNull, sql } from "kysely";
 import { compiledOnce } from "../store/compiled-once.js";
 import type { Dialect } from "../store/database.js";
 import type { Database, SessionRow } from "../store/tables.js";
@@ -32,11 +32,30 @@ const RECORD_COLUMNS = [
   "credential_version",
 ] as const;
 
+/**
+ * The ids of the user's live sessions after the `keep` most recently used (at most 1,000 of them).
+ * The `revoked_at is null` term lets it walk sessions_live_idx in order, touching live rows only.
+ */
+export function liveSessionsBeyond(db: Kysely<Database>, userId: string, now: number, keep: number) {
+  return db
+    .selectFrom("sessions")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("last_used_at", "desc")
+    .orderBy("created_at", "desc")
+    .limit(sql.lit(1000))
+    .offset(keep);
+}
+
 /** Queries over `sessions`; the rules live in the session service. Rows stay in here. */
 export class SessionRepository {
   /** Every refresh reads and advances a session: both compiled once. */
   private readonly rowById;
   private readonly advanceGeneration;
+  /** Every login checks the per-account cap. */
+  private readonly liveBeyond;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -76,6 +95,11 @@ export class SessionRepository {
           ),
       [-1, -2, -3, -4, "user-agent", "ip-address", "session-id", -5, -6],
     );
+    this.liveBeyond = compiledOnce(db, (userId: string, now: number, keep: number) => liveSessionsBeyond(db, userId, now, keep), [
+      "user-id",
+      -1,
+      -2,
+    ]);
   }
 
   /**
@@ -165,17 +189,7 @@ export class SessionRepository {
 
   /** Ends the user's live sessions beyond the `keep` most recently used; returns the ids it ended. */
   async revokeLeastRecentlyUsed(userId: string, keep: number, now: number): Promise<string[]> {
-    const surplus = await this.db
-      .selectFrom("sessions")
-      .select("id")
-      .where("user_id", "=", userId)
-      .where("revoked_at", "is", null)
-      .where("expires_at", ">", now)
-      .orderBy("last_used_at", "desc")
-      .orderBy("created_at", "desc")
-      .offset(keep)
-      .limit(1000)
-      .execute();
+    const { rows: surplus } = await this.liveBeyond(userId, now, keep);
     if (surplus.length === 0) return [];
     const rows = await this.db
       .updateTable("sessions")

@@ -1,0 +1,96 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { liveSessionsBeyond, SessionRepository } from "../src/auth/session-repository.js";
+import { createLogger } from "../src/logger.js";
+import { openStore, type Store } from "../src/store/database.js";
+import { migrateToLatest } from "../src/store/migrations.js";
+import { sessionRow, userRow } from "./support/store-rows.js";
+import { STORES, type TestStore } from "./support/stores.js";
+
+const NOW = Date.UTC(2026, 11, 4);
+const HOUR = 3_600_000;
+const USER = "cap-user";
+
+/**
+ * The per-account session cap runs at every login. It must pick the right sessions among live,
+ * ended and expired ones, and reach them through sessions_live_idx: sorting every row the account
+ * ever had cost 0.6 ms per login for an account with 5,000 ended sessions (issue 8).
+ */
+describe.each(STORES)("the session cap's query on $name", (kind) => {
+  let test: TestStore;
+  let store: Store;
+  let sessions: SessionRepository;
+
+  beforeAll(async () => {
+    test = await kind.create();
+    store = await openStore(test.url, createLogger("silent"));
+    await migrateToLatest(store.db, store.dialect);
+    sessions = new SessionRepository(store.db, store.dialect);
+    await store.db
+      .insertInto("users")
+      .values(userRow(USER, NOW - 100 * HOUR))
+      .execute();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await test?.drop();
+  });
+  beforeEach(async () => {
+    await store.db.deleteFrom("sessions").execute();
+  });
+
+  /** A session made 50 hours before NOW and last used `hoursAgo` hours before it. */
+  const insert = (id: string, hoursAgo: number, state: "live" | "revoked" | "expired" = "live") => {
+    const row = sessionRow(id, USER, NOW - 50 * HOUR, {
+      last_used_at: NOW - hoursAgo * HOUR,
+      expires_at: state === "expired" ? NOW - 1 : NOW + HOUR,
+      ...(state === "revoked" ? { revoked_at: NOW - HOUR, revoked_reason: "logout" } : {}),
+    });
+    return store.db.insertInto("sessions").values(row).execute();
+  };
+
+  it("ends exactly the live sessions past the most recently used `keep`, never an ended or expired one", async () => {
+    // "a" was used an hour ago, "e" five.
+    for (const [index, id] of ["a", "b", "c", "d", "e"].entries()) await insert(id, index + 1);
+    // More recently used than every live one: they would take the kept places if counted.
+    await insert("ended", 0, "revoked");
+    await insert("expired", 0, "expired");
+
+    expect((await sessions.revokeLeastRecentlyUsed(USER, 3, NOW)).sort()).toEqual(["d", "e"]);
+    expect(await sessions.revokeLeastRecentlyUsed(USER, 3, NOW)).toEqual([]);
+    const live = await store.db.selectFrom("sessions").select("id").where("revoked_at", "is", null).orderBy("id").execute();
+    expect(live.map((row) => row.id)).toEqual(["a", "b", "c", "expired"]);
+  });
+
+  it("ends nothing while the account is within the cap", async () => {
+    await insert("a", 1);
+    await insert("b", 2);
+    expect(await sessions.revokeLeastRecentlyUsed(USER, 2, NOW)).toEqual([]);
+  });
+
+  it("reads the live sessions in order from sessions_live_idx, with no sort of the account's rows", async () => {
+    const { sql: text, parameters } = liveSessionsBeyond(store.db, USER, NOW, 50).compile();
+    // EXPLAIN takes no bound parameters here: each placeholder (`?` or `$n`) becomes its literal.
+    let index = 0;
+    const bound = text.replace(/\?|\$\d+/g, () => {
+      const value = parameters[index++];
+      return typeof value === "number" ? String(value) : `'${String(value)}'`;
+    });
+    if (store.dialect === "sqlite") {
+      const plan = await sql.raw<{ detail: string }>(`explain query plan ${bound}`).execute(store.db);
+      const details = plan.rows.map((row) => row.detail).join(" | ");
+      expect(details).toContain("sessions_live_idx");
+      expect(details).not.toContain("TEMP B-TREE");
+      return;
+    }
+    // PostgreSQL would scan a table this small whole; forbid that to see which index it would take.
+    await store.db.connection().execute(async (db) => {
+      await sql`set enable_seqscan = off`.execute(db);
+      const plan = await sql.raw<{ "QUERY PLAN": string }>(`explain ${bound}`).execute(db);
+      await sql`reset enable_seqscan`.execute(db);
+      const lines = plan.rows.map((row) => row["QUERY PLAN"]).join("\n");
+      expect(lines).toContain("sessions_live_idx");
+      expect(lines).not.toMatch(/\bSort\b/);
+    });
+  });
+});
