@@ -35,6 +35,12 @@ export type ScenarioKey =
   | "raw.argon2"
   | "ours.me-during-logins";
 
+/**
+ * Refresh connections per account, half the default cap of 50 live sessions: when a round's
+ * logins take an account past the cap, the sessions they end are earlier rounds', never their own.
+ */
+const SESSIONS_PER_REFRESH_USER = 25;
+
 /** Concurrent logins while `me` is measured (issue 8: hashing must not starve the event loop). */
 export const CONCURRENT_LOGINS = 20;
 
@@ -62,10 +68,12 @@ export async function prepareScenarios(targets: Targets, connections: number, du
   const endpoint = `${targets.ours.url}/graphql`;
   const username = `bench_${randomBytes(4).toString("hex")}`;
   const { accessToken } = await signUp(endpoint, targets.cookieName, username);
-  // The login scenarios sign in as a user of their own: thousands of their sessions would otherwise
-  // push the `me` session out as the account's least recently used (MAX_SESSIONS_PER_USER).
+  // The refresh and login scenarios sign in as users of their own: their sessions would otherwise
+  // push the `me` session out as the account's least recently used (MAX_SESSIONS_PER_USER, left
+  // at its default: past 50 sessions each login also ends the oldest, as for any account).
+  const refreshUsernames = Array.from({ length: Math.ceil(connections / SESSIONS_PER_REFRESH_USER) }, (_, i) => `${username}_refresh${i}`);
   const loginUsername = `${username}_logins`;
-  await signUp(endpoint, targets.cookieName, loginUsername);
+  for (const name of [...refreshUsernames, loginUsername]) await signUp(endpoint, targets.cookieName, name);
   const peerBearer = `Bearer ${peerToken(targets.peerSecret)}`;
   const loginBody = body("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", {
     input: { username: loginUsername, password: PASSWORD },
@@ -107,7 +115,10 @@ export async function prepareScenarios(targets: Targets, connections: number, du
         // Fresh sessions each round, one per connection: a chain carried over from an earlier
         // round would present a cookie already rotated, which is theft by design.
         const sessions: string[] = [];
-        for (let i = 0; i < connections; i += 1) sessions.push((await login(endpoint, targets.cookieName, username)).refreshCookie);
+        for (let i = 0; i < connections; i += 1) {
+          const owner = refreshUsernames[Math.floor(i / SESSIONS_PER_REFRESH_USER)] as string;
+          sessions.push((await login(endpoint, targets.cookieName, owner)).refreshCookie);
+        }
         const result = await load(targets.ours, {
           headers: json,
           body: body("mutation { refreshToken { accessToken } }"),

@@ -63,7 +63,8 @@ export async function startServer(databaseUrl: string, mode: Mode): Promise<Serv
     SIGNUP_MAX_PER_IP_PER_HOUR: "1000000",
     REFRESH_MAX_PER_IP_PER_MINUTE: "1000000",
     LOGIN_MAX_PER_IP_PER_MINUTE: "1000000",
-    MAX_SESSIONS_PER_USER: "10000",
+    // MAX_SESSIONS_PER_USER stays at its default (50): it is no throttle but part of each login's
+    // work, which a raised cap would change (an account holding thousands of live sessions).
   };
   // Compiled, as `npm start` runs it (run.ts builds first): tsx in the process costs ~50 MB of RSS.
   return ready(port, spawnMain(env, ["ignore", "ignore", "inherit"], "built"), stopMain);
