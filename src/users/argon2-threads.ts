@@ -1,6 +1,7 @@
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { extname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Options } from "@node-rs/argon2";
 import { Piscina } from "piscina";
 import type { Argon2Task } from "./argon2-task.js";
@@ -20,6 +21,10 @@ const here = fileURLToPath(import.meta.url);
 const fromSources = extname(here) === ".ts";
 const taskFile = fileURLToPath(new URL(`./argon2-task${extname(here)}`, import.meta.url));
 
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+}
+
 let pool: Piscina<Argon2Task, string | boolean> | undefined;
 
 /** The process's hashing threads, one per core, made on first use; idle, they do not keep the process alive. */
@@ -30,8 +35,9 @@ function threads(): Piscina<Argon2Task, string | boolean> {
     maxThreads: availableParallelism(),
     // Per thread on Linux; elsewhere `nice` would lower the whole process, event loop included.
     niceIncrement: process.platform === "linux" ? HASHING_NICE : 0,
-    // A thread started from the TypeScript sources (tests, `npm run start:dev`) loads them as its parent does.
-    ...(fromSources ? { execArgv: [...process.execArgv, "--import", "tsx"] } : {}),
+    // A thread started from the TypeScript sources (tests, `npm run start:dev`) needs tsx to load
+    // them; named by its file, since a bare `tsx` resolves from the working directory.
+    ...(fromSources ? { execArgv: [...process.execArgv, "--import", tsxLoader()] } : {}),
   });
   return pool;
 }
