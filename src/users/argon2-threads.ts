@@ -1,10 +1,12 @@
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { extname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Options } from "@node-rs/argon2";
 import { Piscina } from "piscina";
-import type { Argon2Task } from "./argon2-task.js";
+
+/** One argon2 computation, as a hashing thread receives it (argon2-task.js). */
+export type Argon2Task =
+  | { readonly op: "hash"; readonly password: string; readonly options: Options }
+  | { readonly op: "verify"; readonly hash: string; readonly password: string };
 
 /**
  * How much lower than the event loop the hashing threads run (Linux `nice`, 0 to 19). At equal
@@ -16,14 +18,7 @@ import type { Argon2Task } from "./argon2-task.js";
  */
 const HASHING_NICE = 10;
 
-/** Where the task module is: beside this one, `.ts` when the sources run through tsx, else `.js`. */
-const here = fileURLToPath(import.meta.url);
-const fromSources = extname(here) === ".ts";
-const taskFile = fileURLToPath(new URL(`./argon2-task${extname(here)}`, import.meta.url));
-
-function tsxLoader(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-}
+const taskFile = fileURLToPath(new URL("./argon2-task.js", import.meta.url));
 
 let pool: Piscina<Argon2Task, string | boolean> | undefined;
 
@@ -35,9 +30,8 @@ function threads(): Piscina<Argon2Task, string | boolean> {
     maxThreads: availableParallelism(),
     // Per thread on Linux; elsewhere `nice` would lower the whole process, event loop included.
     niceIncrement: process.platform === "linux" ? HASHING_NICE : 0,
-    // A thread started from the TypeScript sources (tests, `npm run start:dev`) needs tsx to load
-    // them; named by its file, since a bare `tsx` resolves from the working directory.
-    ...(fromSources ? { execArgv: [...process.execArgv, "--import", tsxLoader()] } : {}),
+    // The task is plain JavaScript: no loader the process was started with (tsx) is needed there.
+    execArgv: [],
   });
   return pool;
 }
