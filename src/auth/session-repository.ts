@@ -54,8 +54,8 @@ export class SessionRepository {
   /** Every refresh reads and advances a session: both compiled once. */
   private readonly rowById;
   private readonly advanceGeneration;
-  /** Every login checks the per-account cap. */
-  private readonly liveBeyond;
+  /** Every login applies the per-account cap. */
+  private readonly endBeyond;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -95,11 +95,16 @@ export class SessionRepository {
           ),
       [-1, -2, -3, -4, "user-agent", "ip-address", "session-id", -5, -6],
     );
-    this.liveBeyond = compiledOnce(db, (userId: string, now: number, keep: number) => liveSessionsBeyond(db, userId, now, keep), [
-      "user-id",
-      -1,
-      -2,
-    ]);
+    this.endBeyond = compiledOnce(
+      db,
+      (revokedAt: number, userId: string, now: number, keep: number) =>
+        db
+          .updateTable("sessions")
+          .set({ revoked_at: revokedAt, revoked_reason: sql.lit("session_cap") })
+          .where("id", "in", liveSessionsBeyond(db, userId, now, keep))
+          .returning("id"),
+      [-1, "user-id", -2, -3],
+    );
   }
 
   /**
@@ -187,21 +192,12 @@ export class SessionRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Ends the user's live sessions beyond the `keep` most recently used; returns the ids it ended. */
+  /**
+   * Ends the user's live sessions beyond the `keep` most recently used; returns the ids it ended.
+   * One statement: it finds and ends them together, so no other writer comes in between.
+   */
   async revokeLeastRecentlyUsed(userId: string, keep: number, now: number): Promise<string[]> {
-    const { rows: surplus } = await this.liveBeyond(userId, now, keep);
-    if (surplus.length === 0) return [];
-    const rows = await this.db
-      .updateTable("sessions")
-      .set({ revoked_at: now, revoked_reason: "session_cap" })
-      .where(
-        "id",
-        "in",
-        surplus.map((row) => row.id),
-      )
-      .where("revoked_at", "is", null)
-      .returning("id")
-      .execute();
+    const { rows } = await this.endBeyond(now, userId, now, keep);
     return rows.map((row) => row.id);
   }
 
