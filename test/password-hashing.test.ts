@@ -45,7 +45,7 @@ describe("password hashing", () => {
     await hasher.verify(await hasher.hash("a password"), "a password");
     const niceness = threadNiceness();
     expect(niceness.get(process.pid)).toBe(0);
-    // The hashing threads, and any thread they started (tsx's loader, when run from the sources).
+    // The hashing threads, and any thread one of them started (threads inherit their creator's nice).
     const lowered = [...niceness.values()].filter((nice) => nice === 10);
     expect(lowered.length).toBeGreaterThanOrEqual(availableParallelism());
   });

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { liveSessionsBeyond, SessionRepository } from "../src/auth/session-repository.js";
+import { endSessionsBeyond, SessionRepository } from "../src/auth/session-repository.js";
 import { createLogger } from "../src/logger.js";
 import { openStore, type Store } from "../src/store/database.js";
 import { migrateToLatest } from "../src/store/migrations.js";
@@ -69,7 +69,7 @@ describe.each(STORES)("the session cap's query on $name", (kind) => {
   });
 
   it("reads the live sessions in order from sessions_live_idx, with no sort of the account's rows", async () => {
-    const { sql: text, parameters } = liveSessionsBeyond(store.db, USER, NOW, 50).compile();
+    const { sql: text, parameters } = endSessionsBeyond(store.db, NOW, USER, NOW, 50).compile();
     // EXPLAIN takes no bound parameters here: each placeholder (`?` or `$n`) becomes its literal.
     let index = 0;
     const bound = text.replace(/\?|\$\d+/g, () => {

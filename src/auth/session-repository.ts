@@ -33,20 +33,30 @@ const RECORD_COLUMNS = [
 ] as const;
 
 /**
- * The ids of the user's live sessions after the `keep` most recently used (at most 1,000 of them).
- * The `revoked_at is null` term lets it walk sessions_live_idx in order, touching live rows only.
+ * Ends the user's live sessions after the `keep` most recently used, at most 1,000 at a time, and
+ * returns their ids. The subquery's `revoked_at is null` lets it walk sessions_live_idx in order,
+ * touching live rows only; the outer one leaves alone a session another request ended meanwhile.
  */
-export function liveSessionsBeyond(db: Kysely<Database>, userId: string, now: number, keep: number) {
+export function endSessionsBeyond(db: Kysely<Database>, revokedAt: number, userId: string, now: number, keep: number) {
   return db
-    .selectFrom("sessions")
-    .select("id")
-    .where("user_id", "=", userId)
+    .updateTable("sessions")
+    .set({ revoked_at: revokedAt, revoked_reason: sql.lit("session_cap") })
     .where("revoked_at", "is", null)
-    .where("expires_at", ">", now)
-    .orderBy("last_used_at", "desc")
-    .orderBy("created_at", "desc")
-    .limit(sql.lit(1000))
-    .offset(keep);
+    .where(
+      "id",
+      "in",
+      db
+        .selectFrom("sessions")
+        .select("id")
+        .where("user_id", "=", userId)
+        .where("revoked_at", "is", null)
+        .where("expires_at", ">", now)
+        .orderBy("last_used_at", "desc")
+        .orderBy("created_at", "desc")
+        .limit(sql.lit(1000))
+        .offset(keep),
+    )
+    .returning("id");
 }
 
 /** Queries over `sessions`; the rules live in the session service. Rows stay in here. */
@@ -97,12 +107,7 @@ export class SessionRepository {
     );
     this.endBeyond = compiledOnce(
       db,
-      (revokedAt: number, userId: string, now: number, keep: number) =>
-        db
-          .updateTable("sessions")
-          .set({ revoked_at: revokedAt, revoked_reason: sql.lit("session_cap") })
-          .where("id", "in", liveSessionsBeyond(db, userId, now, keep))
-          .returning("id"),
+      (revokedAt: number, userId: string, now: number, keep: number) => endSessionsBeyond(db, revokedAt, userId, now, keep),
       [-1, "user-id", -2, -3],
     );
   }
@@ -192,10 +197,7 @@ export class SessionRepository {
     return rows.map((row) => row.id);
   }
 
-  /**
-   * Ends the user's live sessions beyond the `keep` most recently used; returns the ids it ended.
-   * One statement: it finds and ends them together, so no other writer comes in between.
-   */
+  /** Ends the user's live sessions beyond the `keep` most recently used; returns the ids it ended. */
   async revokeLeastRecentlyUsed(userId: string, keep: number, now: number): Promise<string[]> {
     const { rows } = await this.endBeyond(now, userId, now, keep);
     return rows.map((row) => row.id);

@@ -19,6 +19,7 @@ export type Argon2Task =
 const HASHING_NICE = 10;
 
 const taskFile = fileURLToPath(new URL("./argon2-task.js", import.meta.url));
+const THREADS = availableParallelism();
 
 let pool: Piscina<Argon2Task, string | boolean> | undefined;
 
@@ -26,8 +27,8 @@ let pool: Piscina<Argon2Task, string | boolean> | undefined;
 function threads(): Piscina<Argon2Task, string | boolean> {
   pool ??= new Piscina<Argon2Task, string | boolean>({
     filename: taskFile,
-    minThreads: availableParallelism(),
-    maxThreads: availableParallelism(),
+    minThreads: THREADS,
+    maxThreads: THREADS,
     // Per thread on Linux; elsewhere `nice` would lower the whole process, event loop included.
     niceIncrement: process.platform === "linux" ? HASHING_NICE : 0,
     // The task is plain JavaScript: no loader the process was started with (tsx) is needed there.
@@ -46,7 +47,7 @@ const inTurn = (() => {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (running >= availableParallelism()) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (running >= THREADS) await new Promise<void>((resolve) => waiting.push(resolve));
     running += 1;
     try {
       return await work();
