@@ -12,7 +12,7 @@ function located(original: Error) {
 }
 
 describe("formatError", () => {
-  const format = (exposeDetails: boolean) => createErrorFormatter({ exposeDetails });
+  const format = (exposeDetails: boolean, hideSuggestions = false) => createErrorFormatter({ exposeDetails, hideSuggestions });
 
   it("passes an AuthError's code and reason through without a stack, even in development", () => {
     const { error, formatted } = located(AuthError.unauthenticated("TOKEN_EXPIRED"));
@@ -36,5 +36,25 @@ describe("formatError", () => {
     expect(out.message).toBe("boom");
     expect(out.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
     expect(out.extensions?.stacktrace).toBeDefined();
+  });
+
+  it("drops graphql-js's suggestions from request refusals when told to, and keeps the rest of the message", () => {
+    const cases: [message: string, hidden: string, code: string][] = [
+      [
+        'Cannot query field "mee" on type "Query". Did you mean "me"?',
+        'Cannot query field "mee" on type "Query".',
+        "GRAPHQL_VALIDATION_FAILED",
+      ],
+      [
+        'Variable "$input" got invalid value { usernme: "a" }; Field "usernme" is not defined by type "LoginInput". Did you mean "username" or "password"?',
+        'Variable "$input" got invalid value { usernme: "a" }; Field "usernme" is not defined by type "LoginInput".',
+        "BAD_USER_INPUT",
+      ],
+    ];
+    for (const [message, hidden, code] of cases) {
+      const formatted = { message, extensions: { code } };
+      expect(format(false, true)(formatted, new GraphQLError(message)).message).toBe(hidden);
+      expect(format(false, false)(formatted, new GraphQLError(message)).message).toBe(message);
+    }
   });
 });

@@ -134,6 +134,18 @@ describe.each(STORES)("GraphQL schema exposure in production on $name (OWASP ASV
       expect(JSON.stringify(refused.body)).not.toMatch(/Did you mean/);
     }
   });
+
+  it("hides suggestions from refused variables too", async () => {
+    const query = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
+    const response = await postRaw(
+      fixture.server,
+      JSON.stringify({ query, variables: { input: { username: "a", usernme: "a", password: "b" } } }),
+    );
+    const refused = await expectRefusedOverHttp(response);
+    expect(refused).toMatchObject({ status: 400, code: "BAD_USER_INPUT" });
+    expect(refused.body.errors[0].message).toMatch(/"usernme" is not defined/);
+    expect(JSON.stringify(refused.body)).not.toMatch(/Did you mean/);
+  });
 });
 
 describe.each(STORES)("ENABLE_INTROSPECTION=true in production on $name", (kind) => {

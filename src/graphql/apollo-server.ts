@@ -8,12 +8,10 @@ import type { GraphQLContext } from "../context.js";
 import type { OutageLog } from "../faults/outage-log.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { metricsPlugin } from "../metrics/metrics-plugin.js";
 import { createErrorFormatter } from "./error-formatter.js";
 import { graphqlLimits } from "./graphql-limits.js";
-import { InFlightOperations } from "./in-flight-plugin.js";
-import { rateLimitStatusPlugin } from "./rate-limit-status-plugin.js";
-import { requestLogPlugin } from "./request-log-plugin.js";
+import { InFlightOperations } from "./in-flight-operations.js";
+import { requestPlugin } from "./request-plugin.js";
 import { buildSchema } from "./schema.js";
 
 export interface GraphQLServer {
@@ -33,14 +31,12 @@ function plugins(
     // Every answer is no-store (http/security-headers.ts), so Apollo's cache-control plugin, on by
     // default, has nothing to say; its per-field hook also made Apollo wrap every resolver.
     ApolloServerPluginCacheControlDisabled(),
-    inFlight.plugin(),
-    ...(metrics ? [metricsPlugin(metrics)] : []),
+    // The only plugin with per-request hooks (see there for why one).
+    requestPlugin({ inFlight, metrics, reportUnexpected }),
     config.isProduction
       ? ApolloServerPluginLandingPageDisabled()
       : // Sandbox sends requests from this page's origin with credentials, so refreshToken works there.
         ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true }),
-    rateLimitStatusPlugin(),
-    requestLogPlugin(reportUnexpected),
     ...(httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer })] : []),
   ];
 }
@@ -64,10 +60,7 @@ export async function startGraphQLServer(
     // Apollo's own warnings go through pino too, with the same redaction and request ids.
     logger,
     validationRules: limits.validationRules as never,
-    plugins: [
-      ...(limits.plugins as ApolloServerPlugin<GraphQLContext>[]),
-      ...plugins(config, inFlight, httpServer, metrics, reportUnexpected),
-    ],
+    plugins: plugins(config, inFlight, httpServer, metrics, reportUnexpected),
     parseOptions: limits.parseOptions,
     maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,
@@ -76,11 +69,13 @@ export async function startGraphQLServer(
     csrfPrevention: true,
     // ENABLE_INTROSPECTION is enforced by graphqlLimits' rule, whose refusal names the setting.
     introspection: true,
-    hideSchemaDetailsFromClientErrors: config.isProduction,
+    // Off: in production the error formatter drops field suggestions from every error (Apollo's
+    // option would add a per-request plugin doing it for validation errors only).
+    hideSchemaDetailsFromClientErrors: false,
     // The contract: no stack trace or internal message leaves the server outside development.
     includeStacktraceInErrorResponses: config.env === "development",
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter({ exposeDetails: config.env === "development" }),
+    formatError: createErrorFormatter({ exposeDetails: config.env === "development", hideSuggestions: config.isProduction }),
   });
   await apollo.start();
   return {

@@ -41,26 +41,38 @@ function isRequestError(error: unknown, code: unknown): boolean {
 
 /**
  * An error the rules below mask: neither a service refusal nor a refusal of the request itself.
- * Its detail belongs in the server's log (with the request id: see request-log-plugin.ts).
+ * Its detail belongs in the server's log (with the request id: see request-plugin.ts).
  */
 export function isUnexpected(error: GraphQLError): boolean {
   return !(unwrapResolverError(error) instanceof AuthError) && !isRequestError(error, error.extensions?.code);
+}
+
+/** graphql-js's "Did you mean …?" ends messages about unknown fields, arguments, types and enum values. */
+const SUGGESTION = / ?Did you mean .+\?$/s;
+
+/**
+ * A refusal's message without the names it suggests: they would spell out the schema that
+ * production keeps unlisted (introspection off; OWASP ASVS 4.3.2).
+ */
+function withoutSuggestion(message: string): string {
+  return message.replace(SUGGESTION, "");
 }
 
 /**
  * Apollo's `formatError`, the GraphQL edge of the error rules: a service's AuthError becomes its
  * code with reason, field or retryAfter; Apollo's request refusals pass through; everything else
  * (store and driver messages included) is masked as `INTERNAL_SERVER_ERROR` (OWASP ASVS 16.5.1).
- * Development keeps the detail of unexpected errors only.
+ * Development keeps the detail of unexpected errors only; production drops field suggestions.
  */
-export function createErrorFormatter(options: { exposeDetails: boolean }) {
+export function createErrorFormatter(options: { exposeDetails: boolean; hideSuggestions: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     // Expected outcomes: their stack says nothing useful, even in development.
     if (original instanceof AuthError) return { ...formatted, extensions: extensionsOf(original) };
     if (isRequestError(error, formatted.extensions?.code)) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      const message = options.hideSuggestions ? withoutSuggestion(formatted.message) : formatted.message;
+      return { ...formatted, message, extensions };
     }
     if (options.exposeDetails) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ApolloServerErrorCode.INTERNAL_SERVER_ERROR } };

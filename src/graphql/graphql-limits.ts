@@ -35,10 +35,13 @@ export function graphqlLimits(config: Config) {
     maxAliases: { n: MAX_ALIASES, ...rejection },
     costLimit: { maxCost: MAX_COST, ignoreIntrospection: config.enableIntrospection, ...rejection },
     maxDirectives: { n: MAX_DIRECTIVES, ...rejection },
-    // Apollo's hideSchemaDetailsFromClientErrors does the same; both, so neither alone is load-bearing.
-    blockFieldSuggestion: { enabled: config.isProduction },
+    // Off: its Apollo plugin would cost every request a listener; the error formatter drops field
+    // suggestions in production instead (error-formatter.ts).
+    blockFieldSuggestion: { enabled: false },
   });
   const { plugins, validationRules } = armor.protect();
+  // Every limit above is a validation rule; a plugin here would run on every request.
+  if (plugins.length > 0) throw new Error("graphql-armor returned Apollo plugins; see request-plugin.ts before adding any");
   if (!config.enableIntrospection) validationRules.push(introspectionOff);
-  return { plugins, validationRules, parseOptions: { maxTokens: MAX_TOKENS } };
+  return { validationRules, parseOptions: { maxTokens: MAX_TOKENS } };
 }

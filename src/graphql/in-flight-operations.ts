@@ -1,29 +1,20 @@
-import type { ApolloServerPlugin } from "@apollo/server";
-
 /**
  * Counts GraphQL operations still executing, so shutdown can close the store only after them. The
  * HTTP drain alone is not enough: a client that hangs up leaves its operation running (a login
- * mid-hash, say), and closing the store under it would fail it.
+ * mid-hash, say), and closing the store under it would fail it. request-plugin.ts counts each
+ * operation from its start to its response.
  */
 export class InFlightOperations {
   private running = 0;
   private waiters: (() => void)[] = [];
 
-  plugin(): ApolloServerPlugin<any> {
-    return {
-      requestDidStart: async () => {
-        this.running += 1;
-        let finished = false;
-        return {
-          willSendResponse: async () => {
-            if (finished) return;
-            finished = true;
-            this.running -= 1;
-            if (this.running === 0) for (const wake of this.waiters.splice(0)) wake();
-          },
-        };
-      },
-    };
+  started(): void {
+    this.running += 1;
+  }
+
+  finished(): void {
+    this.running -= 1;
+    if (this.running === 0) for (const wake of this.waiters.splice(0)) wake();
   }
 
   /** Resolves when nothing runs, or after `timeoutMs` at the latest. */
