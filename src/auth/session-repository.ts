@@ -36,26 +36,33 @@ const RECORD_COLUMNS = [
  * Ends the user's live sessions after the `keep` most recently used, at most 1,000 at a time, and
  * returns their ids. The subquery's `revoked_at is null` lets it walk sessions_live_idx in order,
  * touching live rows only; the outer one leaves alone a session another request ended meanwhile.
+ *
+ * On PostgreSQL the rows are locked first, in id order. Concurrent logins of one account pick
+ * overlapping surpluses, and an UPDATE locks rows in whatever order its plan visits them, so two
+ * of them could each hold a row the other waits for: PostgreSQL then fails one with "deadlock
+ * detected" (40P01) after a second's wait. Taken in one order, locks cannot form a cycle. SQLite
+ * runs one writer at a time.
  */
-export function endSessionsBeyond(db: Kysely<Database>, revokedAt: number, userId: string, now: number, keep: number) {
+export function endSessionsBeyond(db: Kysely<Database>, dialect: Dialect, revokedAt: number, userId: string, now: number, keep: number) {
+  const surplus = db
+    .selectFrom("sessions")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("last_used_at", "desc")
+    .orderBy("created_at", "desc")
+    .limit(sql.lit(1000))
+    .offset(keep);
+  const targets =
+    dialect === "postgres"
+      ? db.selectFrom("sessions").select("id").where("id", "in", surplus).where("revoked_at", "is", null).orderBy("id").forUpdate()
+      : surplus;
   return db
     .updateTable("sessions")
     .set({ revoked_at: revokedAt, revoked_reason: sql.lit("session_cap") })
     .where("revoked_at", "is", null)
-    .where(
-      "id",
-      "in",
-      db
-        .selectFrom("sessions")
-        .select("id")
-        .where("user_id", "=", userId)
-        .where("revoked_at", "is", null)
-        .where("expires_at", ">", now)
-        .orderBy("last_used_at", "desc")
-        .orderBy("created_at", "desc")
-        .limit(sql.lit(1000))
-        .offset(keep),
-    )
+    .where("id", "in", targets)
     .returning("id");
 }
 
@@ -107,7 +114,7 @@ export class SessionRepository {
     );
     this.endBeyond = compiledOnce(
       db,
-      (revokedAt: number, userId: string, now: number, keep: number) => endSessionsBeyond(db, revokedAt, userId, now, keep),
+      (revokedAt: number, userId: string, now: number, keep: number) => endSessionsBeyond(db, dialect, revokedAt, userId, now, keep),
       [-1, "user-id", -2, -3],
     );
   }
