@@ -1,4 +1,4 @@
-import { type Kysely, type NotNull, sql } from "kysely";
+import { type Kysely, type NotNull, type SelectQueryBuilder, sql } from "kysely";
 import { compiledOnce } from "../store/compiled-once.js";
 import type { Dialect } from "../store/database.js";
 import type { Database, SessionRow } from "../store/tables.js";
@@ -32,16 +32,27 @@ const RECORD_COLUMNS = [
   "credential_version",
 ] as const;
 
+/** A query naming session ids, as `where("id", "in", …)` takes one. */
+type SessionIds = SelectQueryBuilder<Database, "sessions", { id: string }>;
+
+/**
+ * The sessions `ids` names, locked in id order first on PostgreSQL, for a statement that ends
+ * several at once. An UPDATE locks rows in whatever order its plan visits them, so two such
+ * statements over overlapping sessions (concurrent logins of one account applying the cap, or one
+ * beside a password change ending them all) could each hold a row the other waits for:
+ * PostgreSQL then fails one with "deadlock detected" (40P01) after a second's wait. Taken in one
+ * order, locks cannot form a cycle; a row another request ended meanwhile is re-checked and
+ * skipped. SQLite runs one writer at a time.
+ */
+function inLockOrder(db: Kysely<Database>, dialect: Dialect, ids: SessionIds): SessionIds {
+  if (dialect !== "postgres") return ids;
+  return db.selectFrom("sessions").select("id").where("id", "in", ids).where("revoked_at", "is", null).orderBy("id").forUpdate();
+}
+
 /**
  * Ends the user's live sessions after the `keep` most recently used, at most 1,000 at a time, and
  * returns their ids. The subquery's `revoked_at is null` lets it walk sessions_live_idx in order,
  * touching live rows only; the outer one leaves alone a session another request ended meanwhile.
- *
- * On PostgreSQL the rows are locked first, in id order. Concurrent logins of one account pick
- * overlapping surpluses, and an UPDATE locks rows in whatever order its plan visits them, so two
- * of them could each hold a row the other waits for: PostgreSQL then fails one with "deadlock
- * detected" (40P01) after a second's wait. Taken in one order, locks cannot form a cycle. SQLite
- * runs one writer at a time.
  */
 export function endSessionsBeyond(db: Kysely<Database>, dialect: Dialect, revokedAt: number, userId: string, now: number, keep: number) {
   const surplus = db
@@ -54,15 +65,35 @@ export function endSessionsBeyond(db: Kysely<Database>, dialect: Dialect, revoke
     .orderBy("created_at", "desc")
     .limit(sql.lit(1000))
     .offset(keep);
-  const targets =
-    dialect === "postgres"
-      ? db.selectFrom("sessions").select("id").where("id", "in", surplus).where("revoked_at", "is", null).orderBy("id").forUpdate()
-      : surplus;
   return db
     .updateTable("sessions")
     .set({ revoked_at: revokedAt, revoked_reason: sql.lit("session_cap") })
     .where("revoked_at", "is", null)
-    .where("id", "in", targets)
+    .where("id", "in", inLockOrder(db, dialect, surplus))
+    .returning("id");
+}
+
+/** Ends all the user's live sessions, or all but `exceptId`, and returns their ids. */
+export function endSessionsOf(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  revokedAt: number,
+  reason: RevokeReason,
+  userId: string,
+  exceptId?: string,
+) {
+  let live = db
+    .selectFrom("sessions")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", revokedAt);
+  if (exceptId !== undefined) live = live.where("id", "!=", exceptId);
+  return db
+    .updateTable("sessions")
+    .set({ revoked_at: revokedAt, revoked_reason: reason })
+    .where("revoked_at", "is", null)
+    .where("id", "in", inLockOrder(db, dialect, live))
     .returning("id");
 }
 
@@ -193,14 +224,7 @@ export class SessionRepository {
     exceptId?: string,
     db: Kysely<Database> = this.db,
   ): Promise<string[]> {
-    let query = db
-      .updateTable("sessions")
-      .set({ revoked_at: now, revoked_reason: reason })
-      .where("user_id", "=", userId)
-      .where("revoked_at", "is", null)
-      .where("expires_at", ">", now);
-    if (exceptId !== undefined) query = query.where("id", "!=", exceptId);
-    const rows = await query.returning("id").execute();
+    const rows = await endSessionsOf(db, this.dialect, now, reason, userId, exceptId).execute();
     return rows.map((row) => row.id);
   }
 
