@@ -57,4 +57,14 @@ describe("formatError", () => {
       expect(format(false, false)(formatted, new GraphQLError(message)).message).toBe(message);
     }
   });
+
+  it("drops a suggestion in linear time, whatever the quoted values hold (no ReDoS, CWE-1333)", () => {
+    // A refused variable's message quotes its value; this one would take a backtracking pattern
+    // billions of steps, far past the test's time limit.
+    const hostile = `Variable "$input" got invalid value "${"Did you mean ".repeat(20_000)}x"; Expected type "String".`;
+    const format = createErrorFormatter({ exposeDetails: false, hideSuggestions: true });
+    expect(format({ message: hostile, extensions: { code: "BAD_USER_INPUT" } }, new GraphQLError(hostile)).message).toBe(hostile);
+    const suggested = `${hostile} Did you mean "username"?`;
+    expect(format({ message: suggested, extensions: { code: "BAD_USER_INPUT" } }, new GraphQLError(suggested)).message).toBe(hostile);
+  });
 });

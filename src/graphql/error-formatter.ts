@@ -47,15 +47,19 @@ export function isUnexpected(error: GraphQLError): boolean {
   return !(unwrapResolverError(error) instanceof AuthError) && !isRequestError(error, error.extensions?.code);
 }
 
-/** graphql-js's "Did you mean …?" ends messages about unknown fields, arguments, types and enum values. */
-const SUGGESTION = / ?Did you mean .+\?$/s;
+/** How graphql-js's suggestion begins; it ends the message with "?". */
+const SUGGESTION = "Did you mean ";
 
 /**
- * A refusal's message without the names it suggests: they would spell out the schema that
- * production keeps unlisted (introspection off; OWASP ASVS 4.3.2).
+ * A refusal's message without the names it suggests (unknown fields, arguments, types and enum
+ * values): they would spell out the schema that production keeps unlisted (introspection off;
+ * OWASP ASVS 4.3.2). A plain scan, not a pattern: refusals of variables quote the client's own
+ * values, so a backtracking pattern could be made to run for seconds (CWE-1333).
  */
 function withoutSuggestion(message: string): string {
-  return message.replace(SUGGESTION, "");
+  const at = message.lastIndexOf(SUGGESTION);
+  if (at === -1 || !message.endsWith("?")) return message;
+  return message.slice(0, at).trimEnd();
 }
 
 /**
