@@ -2,7 +2,6 @@ import type { KyselyPlugin } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.js";
 import { openStore, type Store } from "../src/store/database.js";
-import { migrateToLatest } from "../src/store/migrations.js";
 import { ENDED_ROWS_KEPT_MS, type RetentionSettings, retentionSettings, sweepExpired } from "../src/store/retention.js";
 import { RetentionJob } from "../src/store/retention-job.js";
 import type { AccountLinkRow } from "../src/store/tables.js";
@@ -10,6 +9,7 @@ import { meWith } from "./support/access-token-checks.js";
 import { eventually } from "./support/eventually.js";
 import { errorOf, LOGOUT } from "./support/graphql-client.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { migratedStorePerSuite } from "./support/store-fixture.js";
 import { sessionRow, userRow } from "./support/store-rows.js";
 import { STORES, type TestStore } from "./support/stores.js";
 import { testConfig } from "./support/test-config.js";
@@ -45,22 +45,16 @@ describe("what the configuration keeps", () => {
 });
 
 describe.each(STORES)("the retention sweep on $name", (kind) => {
-  let test: TestStore;
+  const suite = migratedStorePerSuite(kind);
   let store: Store;
   const userId = "retention-user";
 
   beforeAll(async () => {
-    test = await kind.create();
-    store = await openStore(test.url, silent);
-    await migrateToLatest(store.db, store.dialect);
+    store = suite.store;
     await store.db
       .insertInto("users")
       .values(userRow(userId, NOW - 400 * DAY))
       .execute();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await test?.drop();
   });
   beforeEach(async () => {
     for (const table of ["sessions", "auth_events", "account_links", "oidc_logins", "mfa_challenges", "mail_outbox"] as const) {
@@ -214,7 +208,7 @@ describe.each(STORES)("the retention sweep on $name", (kind) => {
   it("is harmless when two instances sweep at once: each row is deleted once, live rows stay, neither fails", async () => {
     for (let i = 0; i < 9; i++) await insertSession(`old-${i}`, { expires_at: NOW - 30 * DAY });
     await insertSession("live", { expires_at: NOW + DAY });
-    const other = await openStore(test.url, silent);
+    const other = await openStore(suite.url, silent);
     try {
       const [mine, theirs] = await Promise.all([
         sweepExpired(store.db, store.dialect, NOW, SETTINGS, { batchSize: 2 }),

@@ -1,11 +1,10 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { endSessionsBeyond, endSessionsOf, SessionRepository } from "../src/auth/session-repository.js";
-import { createLogger } from "../src/logger.js";
-import { openStore, type Store } from "../src/store/database.js";
-import { migrateToLatest } from "../src/store/migrations.js";
+import type { Store } from "../src/store/database.js";
+import { migratedStorePerSuite } from "./support/store-fixture.js";
 import { sessionRow, userRow } from "./support/store-rows.js";
-import { STORES, type TestStore } from "./support/stores.js";
+import { STORES } from "./support/stores.js";
 
 const NOW = Date.UTC(2026, 11, 4);
 const HOUR = 3_600_000;
@@ -19,23 +18,17 @@ const USER = "cap-user";
  * deadlocks against the other or itself on PostgreSQL.
  */
 describe.each(STORES)("the statements that end several sessions at once, on $name", (kind) => {
-  let test: TestStore;
+  const suite = migratedStorePerSuite(kind);
   let store: Store;
   let sessions: SessionRepository;
 
   beforeAll(async () => {
-    test = await kind.create();
-    store = await openStore(test.url, createLogger("silent"));
-    await migrateToLatest(store.db, store.dialect);
+    store = suite.store;
     sessions = new SessionRepository(store.db, store.dialect);
     await store.db
       .insertInto("users")
       .values(userRow(USER, NOW - 100 * HOUR))
       .execute();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await test?.drop();
   });
   beforeEach(async () => {
     await store.db.deleteFrom("sessions").execute();
