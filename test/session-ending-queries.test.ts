@@ -1,7 +1,8 @@
-import { sql } from "kysely";
+import { type Compilable, type Kysely, sql } from "kysely";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { endSessionsBeyond, endSessionsOf, SessionRepository } from "../src/auth/session-repository.js";
 import type { Store } from "../src/store/database.js";
+import type { Database } from "../src/store/tables.js";
 import { migratedStorePerSuite } from "./support/store-fixture.js";
 import { sessionRow, userRow } from "./support/store-rows.js";
 import { STORES } from "./support/stores.js";
@@ -17,6 +18,45 @@ const USER = "cap-user";
  * statement that ends all of an account's sessions lock what they end in one order, so neither
  * deadlocks against the other or itself on PostgreSQL.
  */
+interface PlanNode {
+  readonly "Node Type": string;
+  readonly "Parent Relationship"?: string;
+  readonly "Sort Key"?: string[];
+  readonly "Actual Loops"?: number;
+  readonly Plans?: PlanNode[];
+}
+
+/** Every node of a PostgreSQL plan, the root first. */
+function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}
+
+/** `statement`'s PostgreSQL plan; with `analyze` it runs, inside a transaction rolled back. */
+async function postgresPlan(store: Store, statement: Compilable, analyze: boolean): Promise<PlanNode> {
+  const { sql: text, parameters } = statement.compile();
+  // EXPLAIN takes no bound parameters here: each `$n` becomes its literal.
+  const bound = text.replace(/\$(\d+)/g, (_, n) => {
+    const value = parameters[Number(n) - 1];
+    return typeof value === "number" ? String(value) : `'${String(value)}'`;
+  });
+  const explain = `explain (format json${analyze ? ", analyze" : ""}) ${bound}`;
+  const run = (db: Kysely<Database>) => sql.raw<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(explain).execute(db);
+  let result: Awaited<ReturnType<typeof run>> | undefined;
+  const rolledBack = new Error("rolled back");
+  await store.db
+    .transaction()
+    .execute(async (trx) => {
+      result = await run(trx);
+      throw rolledBack;
+    })
+    .catch((error: unknown) => {
+      if (error !== rolledBack) throw error;
+    });
+  const plan = result?.rows[0]?.["QUERY PLAN"][0].Plan;
+  if (plan === undefined) throw new Error("no plan");
+  return plan;
+}
+
 describe.each(STORES)("the statements that end several sessions at once, on $name", (kind) => {
   const suite = migratedStorePerSuite(kind);
   let store: Store;
@@ -96,26 +136,27 @@ describe.each(STORES)("the statements that end several sessions at once, on $nam
       endSessionsBeyond(store.db, store.dialect, NOW, USER, NOW, 50),
       endSessionsOf(store.db, store.dialect, NOW, "password_changed", USER, "kept"),
     ]) {
-      const { sql: text, parameters } = statement.compile();
-      const bound = text.replace(/\$(\d+)/g, (_, n) => {
-        const value = parameters[Number(n) - 1];
-        return typeof value === "number" ? String(value) : `'${String(value)}'`;
-      });
-      const plan = await sql.raw<{ "QUERY PLAN": string }>(`explain ${bound}`).execute(store.db);
-      const lines = plan.rows.map((row) => row["QUERY PLAN"]);
-      const shown = lines.join("\n");
-      // LockRows takes the rows in the order of the Sort right under it.
-      const lockRows = lines.findIndex((line) => /LockRows/.test(line));
-      expect(lockRows, shown).toBeGreaterThan(-1);
-      expect(
-        lines.slice(lockRows + 1).find((line) => /Sort|Scan|Join|Loop/.test(line)),
-        shown,
-      ).toMatch(/Sort/);
-      expect(
-        lines.slice(lockRows + 1).find((line) => /Sort Key/.test(line)),
-        shown,
-      ).toMatch(/Sort Key: \w+\.id$/);
+      const plan = await postgresPlan(store, statement, false);
+      // LockRows takes the rows in the order of the plan right under it, which must sort them by id.
+      const lockRows = planNodes(plan).find((node) => node["Node Type"] === "LockRows");
+      expect(lockRows, JSON.stringify(plan)).toBeDefined();
+      const input = lockRows?.Plans?.find((child) => child["Parent Relationship"] === "Outer");
+      expect(input?.["Node Type"], JSON.stringify(plan)).toBe("Sort");
+      expect(input?.["Sort Key"], JSON.stringify(plan)).toEqual([expect.stringMatching(/^\w+\.id$/)]);
     }
+  });
+
+  it("computes the cap's surplus once, not once per live session of the account", async () => {
+    if (store.dialect !== "postgres") return;
+    for (let i = 0; i < 60; i++) await insert(`s${String(i).padStart(2, "0")}`, i);
+    const plan = await postgresPlan(store, endSessionsBeyond(store.db, store.dialect, NOW, USER, NOW, 50), true);
+    // The surplus is the one LIMIT/OFFSET. Planned as `id in (…)`, it ran under a nested loop,
+    // once for each of the 60 live sessions.
+    const surplus = planNodes(plan).filter((node) => node["Node Type"] === "Limit");
+    expect(
+      surplus.map((node) => node["Actual Loops"]),
+      JSON.stringify(plan),
+    ).toEqual([1]);
   });
 
   it("ends every live session of the account but the one kept, whichever way it is asked", async () => {

@@ -1,4 +1,4 @@
-import { type Kysely, type NotNull, type SelectQueryBuilder, sql } from "kysely";
+import { type Expression, type Kysely, type NotNull, type SelectQueryBuilder, type SqlBool, sql } from "kysely";
 import { compiledOnce } from "../store/compiled-once.js";
 import type { Dialect } from "../store/database.js";
 import type { Database, SessionRow } from "../store/tables.js";
@@ -36,17 +36,28 @@ const RECORD_COLUMNS = [
 type SessionIds = SelectQueryBuilder<Database, "sessions", { id: string }>;
 
 /**
- * The sessions `ids` names, locked in id order first on PostgreSQL, for a statement that ends
- * several at once. An UPDATE locks rows in whatever order its plan visits them, so two such
- * statements over overlapping sessions (concurrent logins of one account applying the cap, or one
- * beside a password change ending them all) could each hold a row the other waits for:
- * PostgreSQL then fails one with "deadlock detected" (40P01) after a second's wait. Taken in one
- * order, locks cannot form a cycle; a row another request ended meanwhile is re-checked and
- * skipped. SQLite runs one writer at a time.
+ * "The session is one of `ids`", for a statement that ends several sessions at once. On PostgreSQL
+ * the sessions are locked in id order first. An UPDATE locks rows in whatever order its plan
+ * visits them, so two such statements over overlapping sessions (concurrent logins of one account
+ * applying the cap, or one beside a password change ending them all) could each hold a row the
+ * other waits for: PostgreSQL then fails one with "deadlock detected" (40P01) after a second's
+ * wait. Taken in one order, locks cannot form a cycle; a row another request ended meanwhile is
+ * re-checked and skipped. Both lists are `= any(array(…))`, which PostgreSQL computes once. As
+ * `in (…)`, its planner re-ran the cap's surplus query once for every live session of the account:
+ * at the default cap of 50, ~2,400 buffer reads and ~0.9 ms of the database per login, against
+ * ~145 and ~0.2 ms this way (issue 8). SQLite runs one writer at a time, and it computes an
+ * `in (…)` list once.
  */
-function inLockOrder(db: Kysely<Database>, dialect: Dialect, ids: SessionIds): SessionIds {
-  if (dialect !== "postgres") return ids;
-  return db.selectFrom("sessions").select("id").where("id", "in", ids).where("revoked_at", "is", null).orderBy("id").forUpdate();
+function idAmong(db: Kysely<Database>, dialect: Dialect, ids: SessionIds): Expression<SqlBool> {
+  if (dialect !== "postgres") return sql<SqlBool>`${sql.ref("id")} in (${ids})`;
+  const locked = db
+    .selectFrom("sessions")
+    .select("id")
+    .where(sql<SqlBool>`${sql.ref("id")} = any(array(${ids}))`)
+    .where("revoked_at", "is", null)
+    .orderBy("id")
+    .forUpdate();
+  return sql<SqlBool>`${sql.ref("id")} = any(array(${locked}))`;
 }
 
 /**
@@ -69,7 +80,7 @@ export function endSessionsBeyond(db: Kysely<Database>, dialect: Dialect, revoke
     .updateTable("sessions")
     .set({ revoked_at: revokedAt, revoked_reason: sql.lit("session_cap") })
     .where("revoked_at", "is", null)
-    .where("id", "in", inLockOrder(db, dialect, surplus))
+    .where(idAmong(db, dialect, surplus))
     .returning("id");
 }
 
@@ -93,7 +104,7 @@ export function endSessionsOf(
     .updateTable("sessions")
     .set({ revoked_at: revokedAt, revoked_reason: reason })
     .where("revoked_at", "is", null)
-    .where("id", "in", inLockOrder(db, dialect, live))
+    .where(idAmong(db, dialect, live))
     .returning("id");
 }
 
