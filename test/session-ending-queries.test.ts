@@ -11,13 +11,7 @@ const NOW = Date.UTC(2026, 11, 4);
 const HOUR = 3_600_000;
 const USER = "cap-user";
 
-/**
- * The per-account session cap runs at every login. It must pick the right sessions among live,
- * ended and expired ones, and reach them through sessions_live_idx: sorting every row the account
- * ever had cost 0.6 ms per login for an account with 5,000 ended sessions (issue 8). It and the
- * statement that ends all of an account's sessions lock what they end in one order, so neither
- * deadlocks against the other or itself on PostgreSQL.
- */
+/** The members of a node of `explain (format json)` that these tests read. */
 interface PlanNode {
   readonly "Node Type": string;
   readonly "Parent Relationship"?: string;
@@ -31,15 +25,20 @@ function planNodes(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(planNodes)];
 }
 
-/** `statement`'s PostgreSQL plan; with `analyze` it runs, inside a transaction rolled back. */
-async function postgresPlan(store: Store, statement: Compilable, analyze: boolean): Promise<PlanNode> {
+/** `statement`'s SQL with its parameters written in: EXPLAIN takes no bound parameters here. */
+function withLiterals(statement: Compilable): string {
   const { sql: text, parameters } = statement.compile();
-  // EXPLAIN takes no bound parameters here: each `$n` becomes its literal.
-  const bound = text.replace(/\$(\d+)/g, (_, n) => {
-    const value = parameters[Number(n) - 1];
+  let index = 0;
+  // Each placeholder (`?` on SQLite, `$n` on PostgreSQL) is used once, in order.
+  return text.replace(/\?|\$\d+/g, () => {
+    const value = parameters[index++];
     return typeof value === "number" ? String(value) : `'${String(value)}'`;
   });
-  const explain = `explain (format json${analyze ? ", analyze" : ""}) ${bound}`;
+}
+
+/** `statement`'s PostgreSQL plan; with `analyze` it runs, inside a transaction rolled back. */
+async function postgresPlan(store: Store, statement: Compilable, analyze: boolean): Promise<PlanNode> {
+  const explain = `explain (format json${analyze ? ", analyze" : ""}) ${withLiterals(statement)}`;
   const run = (db: Kysely<Database>) => sql.raw<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(explain).execute(db);
   let result: Awaited<ReturnType<typeof run>> | undefined;
   const rolledBack = new Error("rolled back");
@@ -57,6 +56,13 @@ async function postgresPlan(store: Store, statement: Compilable, analyze: boolea
   return plan;
 }
 
+/**
+ * The per-account session cap runs at every login. It must pick the right sessions among live,
+ * ended and expired ones, and reach them through sessions_live_idx: sorting every row the account
+ * ever had cost 0.6 ms per login for an account with 5,000 ended sessions (issue 8). It and the
+ * statement that ends all of an account's sessions lock what they end in one order, so neither
+ * deadlocks against the other or itself on PostgreSQL.
+ */
 describe.each(STORES)("the statements that end several sessions at once, on $name", (kind) => {
   const suite = migratedStorePerSuite(kind);
   let store: Store;
@@ -104,13 +110,7 @@ describe.each(STORES)("the statements that end several sessions at once, on $nam
   });
 
   it("reads the live sessions in order from sessions_live_idx, with no sort of the account's rows", async () => {
-    const { sql: text, parameters } = endSessionsBeyond(store.db, store.dialect, NOW, USER, NOW, 50).compile();
-    // EXPLAIN takes no bound parameters here: each placeholder (`?` or `$n`) becomes its literal.
-    let index = 0;
-    const bound = text.replace(/\?|\$\d+/g, () => {
-      const value = parameters[index++];
-      return typeof value === "number" ? String(value) : `'${String(value)}'`;
-    });
+    const bound = withLiterals(endSessionsBeyond(store.db, store.dialect, NOW, USER, NOW, 50));
     if (store.dialect === "sqlite") {
       const plan = await sql.raw<{ detail: string }>(`explain query plan ${bound}`).execute(store.db);
       const details = plan.rows.map((row) => row.detail).join(" | ");
