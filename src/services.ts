@@ -118,7 +118,9 @@ export async function createServices(
   const challenges = new MfaChallenges(mfaRepository, clock);
   const outboxRepository = new OutboxRepository(store.db);
   const outbox = new MailOutbox(store.db, outboxRepository, new SealedBox(config.refresh.secret, "mail-outbox"), clock);
-  const mailWorker = new MailWorker(outbox, outboxRepository, createMailTransport(config.mail, logger), clock, logger, store.outage);
+  const transport = createMailTransport(config.mail, logger);
+  const mailWorker = new MailWorker(outbox, outboxRepository, transport, clock, logger, store.outage, deps.metrics);
+  deps.metrics?.watchOutbox(() => outboxRepository.countByStatus());
   mailWorker.start();
   const retention = new RetentionJob(store, retentionSettings(config), clock, logger, store.outage);
   retention.start();

@@ -136,6 +136,12 @@ describe("mail that cannot be delivered", () => {
       ]),
     );
     expect(failed).toHaveLength(2);
+    // GET /metrics counts every failed attempt, and shows both mails given up on in the outbox.
+    const metrics = await (await fetch(`${fixture.server.url}/metrics`)).text();
+    expect(metrics).toContain(`auth_mail_deliveries_total{result="retrying"} ${2 * RETRY_DELAYS_MS.length}\n`);
+    expect(metrics).toContain('auth_mail_deliveries_total{result="failed"} 2\n');
+    expect(metrics).toContain('auth_mail_outbox_depth{status="failed"} 2\n');
+    expect(metrics).toContain('auth_mail_outbox_depth{status="pending"} 0\n');
   });
 });
 

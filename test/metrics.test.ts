@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildSchema } from "../src/graphql/schema.js";
+import { RETRY_DELAYS_MS } from "../src/mail/mail-worker.js";
 import { errorOf, LOGIN, LOGOUT, REFRESH } from "./support/graphql-client.js";
+import { catcherPerSuite } from "./support/mail-catcher.js";
+import { ManualClock } from "./support/manual-clock.js";
 import { restartingServerPerSuite, serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { PRODUCTION_ENV } from "./support/test-config.js";
@@ -11,6 +14,17 @@ import { logInUser, signUpUser } from "./support/test-server.js";
 function sample(text: string, series: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** Scrapes `url` until `series` reads `value` (the mail worker runs on its own timer), then returns the text. */
+async function scrapeUntil(url: string, series: string, value: number): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    if (sample(text, series) === value) return text;
+    if (Date.now() > deadline) throw new Error(`${series} never reached ${value}; last read ${sample(text, series)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe.each(STORES)("GET /metrics on $name", (kind) => {
@@ -86,5 +100,39 @@ describe.each(STORES)("GET /metrics in production on $name", (kind) => {
     const res = await fetch(`${on.url}/metrics`);
     expect(res.status).toBe(200);
     expect(sample(await res.text(), 'auth_logins_total{result="ok"}')).toBe(0);
+  });
+});
+
+describe.each(STORES)("GET /metrics: the mail outbox on $name", (kind) => {
+  const clock = new ManualClock();
+  const smtp = catcherPerSuite();
+  const fixture = serverPerSuite(kind, {
+    clock,
+    get env() {
+      return { SMTP_URL: smtp().url };
+    },
+  });
+
+  it("shows the mail waiting in the store's outbox and counts each delivery attempt by outcome", async () => {
+    const { url } = fixture.server;
+    expect(sample(await (await fetch(`${url}/metrics`)).text(), 'auth_mail_outbox_depth{status="pending"}')).toBe(0);
+    await smtp().down();
+    // The sign-up queues a verification mail, whose first attempt fails against the closed port.
+    const { email } = await signUpUser(fixture.server.client());
+    let text = await scrapeUntil(url, 'auth_mail_deliveries_total{result="retrying"}', 1);
+    expect(sample(text, 'auth_mail_outbox_depth{status="pending"}')).toBe(1);
+    expect(sample(text, 'auth_mail_outbox_depth{status="failed"}')).toBe(0);
+    expect(sample(text, 'auth_mail_deliveries_total{result="delivered"}')).toBe(0);
+    expect(sample(text, 'auth_mail_deliveries_total{result="failed"}')).toBe(0);
+
+    await smtp().up();
+    clock.advance(RETRY_DELAYS_MS[0] as number);
+    await smtp().nth(email, /Confirm your email address/);
+    text = await scrapeUntil(url, 'auth_mail_deliveries_total{result="delivered"}', 1);
+    // Delivered mail leaves the outbox.
+    expect(sample(text, 'auth_mail_outbox_depth{status="pending"}')).toBe(0);
+    expect(sample(text, 'auth_mail_deliveries_total{result="retrying"}')).toBe(1);
+    // The series carry no address or other mail content.
+    expect(text).not.toContain(email.split("@")[0]);
   });
 });

@@ -17,6 +17,9 @@ export const MAIL_LEASE_MS = 120_000;
  */
 export const RETRY_DELAYS_MS: readonly number[] = [5, 30, 60, 120, 300, 600, 900, 900, 900].map((s) => s * 1000);
 const BATCH = 10;
+
+/** How one delivery attempt ended: sent, failed with a retry to come, or failed for good. */
+export type MailDeliveryResult = "delivered" | "retrying" | "failed";
 /** How long shutdown waits for a delivery in flight before leaving it to the lease. */
 const STOP_WAIT_MS = 5_000;
 
@@ -40,6 +43,8 @@ export class MailWorker {
     private readonly logger: Logger,
     /** The store's outage log: while the store is away, the polls' failures make one line, not one a second. */
     private readonly storeOutage?: OutageLog,
+    /** Counts each attempt's outcome (GET /metrics), when metrics are on. */
+    private readonly observer?: { observeMailDelivery(result: MailDeliveryResult): void },
   ) {}
 
   start(): void {
@@ -107,15 +112,18 @@ export class MailWorker {
       const delay = RETRY_DELAYS_MS[row.attempts - 1];
       if (delay === undefined) {
         await this.repository.markFailed(row.id, code);
+        this.observer?.observeMailDelivery("failed");
         this.logger.error({ ...about, code }, "mail delivery failed for good; marked failed");
       } else {
         await this.repository.retryLater(row.id, this.clock.now() + delay, code);
+        this.observer?.observeMailDelivery("retrying");
         this.logger.warn({ ...about, code, retryInMs: delay }, "mail delivery failed; will retry");
       }
       return;
     }
     // Delivered: the sealed copy (and the link in it) goes at once.
     await this.repository.delete(row.id);
+    this.observer?.observeMailDelivery("delivered");
     this.logger.info(about, "mail delivered");
   }
 }

@@ -9,6 +9,10 @@ export interface NewOutboxMail {
   readonly now: number;
 }
 
+/** Where a mail stands: waiting for its first attempt or a retry, or given up on. Delivered mail is deleted. */
+export type OutboxStatus = "pending" | "failed";
+const OUTBOX_STATUSES: readonly OutboxStatus[] = ["pending", "failed"];
+
 /** Queries over `mail_outbox`; the delivery rules live in the mail worker. */
 export class OutboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -30,6 +34,19 @@ export class OutboxRepository {
         created_at: mail.now,
       })
       .execute();
+  }
+
+  /** How many mails the outbox holds in each status (GET /metrics), through mail_outbox_due_idx. */
+  async countByStatus(): Promise<Record<OutboxStatus, number>> {
+    const rows = await this.db
+      .selectFrom("mail_outbox")
+      .select((eb) => ["status", eb.fn.countAll<number | string>().as("count")])
+      .groupBy("status")
+      .execute();
+    const counts = { pending: 0, failed: 0 };
+    for (const row of rows)
+      if ((OUTBOX_STATUSES as readonly string[]).includes(row.status)) counts[row.status as OutboxStatus] = Number(row.count);
+    return counts;
   }
 
   /** Ids of pending mail that is due and claimed by no live lease, oldest due first. */

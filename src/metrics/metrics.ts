@@ -1,5 +1,7 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { AuthEvent } from "../events/auth-events.js";
+import type { MailDeliveryResult } from "../mail/mail-worker.js";
+import type { OutboxStatus } from "../mail/outbox-repository.js";
 
 /**
  * The limits AuthService names when it refuses (`limited(…, what)`); anything else counts as
@@ -55,6 +57,12 @@ export class Metrics {
     ["logout", "logout_all", "revoked", "password_changed", "reuse"],
   );
   private readonly refusals = this.counter("auth_rate_limit_refusals_total", "Requests refused by a rate limit", ["limit"], [...LIMITS]);
+  private readonly mailDeliveries = this.counter(
+    "auth_mail_deliveries_total",
+    "Mail delivery attempts by outcome: delivered, failed with a retry to come, or failed for good",
+    ["result"],
+    ["delivered", "retrying", "failed"] satisfies MailDeliveryResult[],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -100,6 +108,33 @@ export class Metrics {
       default:
         break;
     }
+  }
+
+  /** Counts one delivery attempt of this instance's mail worker. */
+  observeMailDelivery(result: MailDeliveryResult): void {
+    this.mailDeliveries.inc({ result });
+  }
+
+  /**
+   * Reports the mail outbox by status, read from the store at each scrape. The outbox is the
+   * store's, so every instance sharing it reports the same numbers (aggregate with max, not sum).
+   * While the store cannot answer, the series are left out rather than shown stale.
+   */
+  watchOutbox(countByStatus: () => Promise<Record<OutboxStatus, number>>): void {
+    new Gauge({
+      name: "auth_mail_outbox_depth",
+      help: "Mail in the store's outbox: pending (waiting for delivery or a retry) or failed (retries exhausted)",
+      labelNames: ["status"],
+      registers: [this.registry],
+      async collect() {
+        try {
+          const counts = await countByStatus();
+          for (const status of Object.keys(counts) as OutboxStatus[]) this.set({ status }, counts[status]);
+        } catch {
+          this.reset();
+        }
+      },
+    });
   }
 
   /** The exposition text and its content type, for GET /metrics. */
