@@ -17,11 +17,11 @@ export const MAIL_LEASE_MS = 120_000;
  */
 export const RETRY_DELAYS_MS: readonly number[] = [5, 30, 60, 120, 300, 600, 900, 900, 900].map((s) => s * 1000);
 const BATCH = 10;
+/** How long shutdown waits for a delivery in flight before leaving it to the lease. */
+const STOP_WAIT_MS = 5_000;
 
 /** How one delivery attempt ended: sent, failed with a retry to come, or failed for good. */
 export type MailDeliveryResult = "delivered" | "retrying" | "failed";
-/** How long shutdown waits for a delivery in flight before leaving it to the lease. */
-const STOP_WAIT_MS = 5_000;
 
 /**
  * Delivers the outbox in the background: woken when this instance queues mail, and polling for

@@ -11,7 +11,6 @@ export interface NewOutboxMail {
 
 /** Where a mail stands: waiting for its first attempt or a retry, or given up on. Delivered mail is deleted. */
 export type OutboxStatus = "pending" | "failed";
-const OUTBOX_STATUSES: readonly OutboxStatus[] = ["pending", "failed"];
 
 /** Queries over `mail_outbox`; the delivery rules live in the mail worker. */
 export class OutboxRepository {
@@ -43,9 +42,8 @@ export class OutboxRepository {
       .select((eb) => ["status", eb.fn.countAll<number | string>().as("count")])
       .groupBy("status")
       .execute();
-    const counts = { pending: 0, failed: 0 };
-    for (const row of rows)
-      if ((OUTBOX_STATUSES as readonly string[]).includes(row.status)) counts[row.status as OutboxStatus] = Number(row.count);
+    const counts: Record<OutboxStatus, number> = { pending: 0, failed: 0 };
+    for (const { status, count } of rows) if (Object.hasOwn(counts, status)) counts[status as OutboxStatus] = Number(count);
     return counts;
   }
 
