@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildSchema } from "../src/graphql/schema.js";
 import { RETRY_DELAYS_MS } from "../src/mail/mail-worker.js";
 import { errorOf, LOGIN, LOGOUT, REFRESH } from "./support/graphql-client.js";
-import { catcherPerSuite } from "./support/mail-catcher.js";
+import { catcherPerSuite, MailCatcher } from "./support/mail-catcher.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { restartingServerPerSuite, serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
@@ -15,6 +15,12 @@ function sample(text: string, series: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+const REQUEST_RESET = "mutation($email: String!) { requestPasswordReset(email: $email) }";
+const RESET = "mutation($input: ResetPasswordInput!) { resetPassword(input: $input) }";
+const CHANGE_EMAIL = "mutation($input: RequestEmailChangeInput!) { requestEmailChange(input: $input) }";
+const VERIFY_EMAIL = "mutation($token: String!) { verifyEmail(token: $token) }";
+const DELETE_ACCOUNT = "mutation($currentPassword: String!) { deleteAccount(currentPassword: $currentPassword) }";
 
 /** Scrapes `url` until `series` reads `value` (the mail worker runs on its own timer), then returns the text. */
 async function scrapeUntil(url: string, series: string, value: number): Promise<string> {
@@ -134,5 +140,44 @@ describe.each(STORES)("GET /metrics: the mail outbox on $name", (kind) => {
     expect(sample(text, 'auth_mail_deliveries_total{result="retrying"}')).toBe(1);
     // The series carry no address or other mail content.
     expect(text).not.toContain(email.split("@")[0]);
+  });
+});
+
+describe.each(STORES)("GET /metrics: every action that ends sessions, by reason, on $name", (kind) => {
+  const smtp = catcherPerSuite();
+  const fixture = serverPerSuite(kind, {
+    get env() {
+      return { SMTP_URL: smtp().url, MAX_SESSIONS_PER_USER: "1" };
+    },
+  });
+  const ok = (res: { body: { errors?: unknown } }) => expect(res.body.errors).toBeUndefined();
+
+  it("counts a login past the cap, a password reset, an email change and an account deletion, each under its own reason", async () => {
+    const { server } = fixture;
+    // A second login past MAX_SESSIONS_PER_USER=1 ends the first session.
+    const capped = await signUpUser(server.client());
+    await logInUser(server.client(), capped.username, capped.password);
+    // A password reset ends every session of the account.
+    ok(await server.client().request(REQUEST_RESET, { email: capped.email }));
+    const resetToken = MailCatcher.tokenOf(await smtp().nth(capped.email, /Reset your password/));
+    ok(await server.client().request(RESET, { input: { token: resetToken, newPassword: "a new password for the metrics 9" } }));
+    // An email change ends the account's other sessions when its link is used.
+    const mover = server.client();
+    const moved = await signUpUser(mover);
+    const newEmail = `moved-${randomBytes(4).toString("hex")}@example.org`;
+    ok(await mover.request(CHANGE_EMAIL, { input: { newEmail, currentPassword: moved.password } }));
+    ok(
+      await server.client().request(VERIFY_EMAIL, { token: MailCatcher.tokenOf(await smtp().nth(newEmail, /Confirm your email address/)) }),
+    );
+    // Deleting an account ends all of its sessions.
+    const leaver = server.client();
+    ok(await leaver.request(DELETE_ACCOUNT, { currentPassword: (await signUpUser(leaver)).password }));
+
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    for (const reason of ["session_cap", "password_reset", "email_changed", "account_deleted"]) {
+      expect(sample(text, `auth_revocations_total{reason="${reason}"}`), reason).toBe(1);
+    }
+    // A session ended by the cap is not one its owner ended.
+    expect(sample(text, 'auth_revocations_total{reason="revoked"}')).toBe(0);
   });
 });

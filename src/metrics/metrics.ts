@@ -54,7 +54,7 @@ export class Metrics {
     "auth_revocations_total",
     "Actions that ended sessions (one per action, however many sessions it ended)",
     ["reason"],
-    ["logout", "logout_all", "revoked", "password_changed", "reuse"],
+    ["logout", "logout_all", "revoked", "session_cap", "password_changed", "password_reset", "email_changed", "account_deleted", "reuse"],
   );
   private readonly refusals = this.counter("auth_rate_limit_refusals_total", "Requests refused by a rate limit", ["limit"], [...LIMITS]);
   private readonly mailDeliveries = this.counter(
@@ -91,13 +91,19 @@ export class Metrics {
         this.reuse.inc({ kind: "theft" });
         this.revocations.inc({ reason: "reuse" });
         break;
+      // Each of these ends sessions: one, or all of the account's (all but the caller's for an
+      // email change), whatever the count.
       case "logout":
       case "logout_all":
       case "password_changed":
+      case "password_reset":
+      case "email_changed":
+      case "account_deleted":
         this.revocations.inc({ reason: event.type });
         break;
       case "session_revoked":
-        this.revocations.inc({ reason: "revoked" });
+        // Ended by its owner (revokeSession), or by a login past MAX_SESSIONS_PER_USER.
+        this.revocations.inc({ reason: event.detail === "session_cap" ? "session_cap" : "revoked" });
         break;
       case "rate_limited": {
         const limit = LIMITS.has(event.detail ?? "") ? (event.detail as string) : "other";
