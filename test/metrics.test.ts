@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildSchema } from "../src/graphql/schema.js";
 import { RETRY_DELAYS_MS } from "../src/mail/mail-worker.js";
+import { Metrics } from "../src/metrics/metrics.js";
 import { errorOf, LOGIN, LOGOUT, REFRESH } from "./support/graphql-client.js";
 import { catcherPerSuite, MailCatcher } from "./support/mail-catcher.js";
 import { ManualClock } from "./support/manual-clock.js";
@@ -179,5 +180,24 @@ describe.each(STORES)("GET /metrics: every action that ends sessions, by reason,
     }
     // A session ended by the cap is not one its owner ended.
     expect(sample(text, 'auth_revocations_total{reason="revoked"}')).toBe(0);
+  });
+});
+
+describe("the mail outbox gauge while the store cannot answer", () => {
+  it("leaves the depth out of the scrape instead of showing the last numbers, and the rest is still served", async () => {
+    const metrics = new Metrics();
+    let storeUp = true;
+    metrics.watchOutbox(async () => {
+      if (!storeUp) throw new Error("connect ECONNREFUSED");
+      return { pending: 3, failed: 1 };
+    });
+    expect(sample((await metrics.exposition()).body, 'auth_mail_outbox_depth{status="pending"}')).toBe(3);
+    storeUp = false;
+    const { body } = await metrics.exposition();
+    expect(sample(body, 'auth_mail_outbox_depth{status="pending"}')).toBeUndefined();
+    expect(sample(body, 'auth_mail_outbox_depth{status="failed"}')).toBeUndefined();
+    expect(sample(body, 'auth_logins_total{result="ok"}')).toBe(0);
+    storeUp = true;
+    expect(sample((await metrics.exposition()).body, 'auth_mail_outbox_depth{status="failed"}')).toBe(1);
   });
 });
