@@ -6,6 +6,7 @@ import { Metrics } from "../src/metrics/metrics.js";
 import { errorOf, LOGIN, LOGOUT, REFRESH } from "./support/graphql-client.js";
 import { catcherPerSuite, MailCatcher } from "./support/mail-catcher.js";
 import { ManualClock } from "./support/manual-clock.js";
+import { DISABLE_TOTP, enableMfa, mfaTokenFor, totpCode, verifyMfa } from "./support/mfa-steps.js";
 import { restartingServerPerSuite, serverPerSuite } from "./support/server-fixture.js";
 import { STORES } from "./support/stores.js";
 import { PRODUCTION_ENV } from "./support/test-config.js";
@@ -180,6 +181,34 @@ describe.each(STORES)("GET /metrics: every action that ends sessions, by reason,
     }
     // A session ended by the cap is not one its owner ended.
     expect(sample(text, 'auth_revocations_total{reason="revoked"}')).toBe(0);
+  });
+});
+
+describe.each(STORES)("GET /metrics: logins with a second factor on $name", (kind) => {
+  const clock = new ManualClock();
+  const fixture = serverPerSuite(kind, { clock });
+
+  it("counts the second step's refusals as mfa_failed, and not a wrong code that guards an account change", async () => {
+    const { server } = fixture;
+    const owner = server.client();
+    const { username, password } = await signUpUser(owner);
+    const { secret } = await enableMfa(owner, password, clock);
+    // A code from ten time steps ahead is outside the accepted window.
+    const wrong = totpCode(secret, clock, 10);
+    expect(errorOf(await verifyMfa(server.client(), await mfaTokenFor(server.client(), username, password), wrong)).code).toBe(
+      "UNAUTHENTICATED",
+    );
+    expect(errorOf(await verifyMfa(server.client(), "no-such-mfa-token", totpCode(secret, clock))).code).toBe("UNAUTHENTICATED");
+    // A wrong code for disableTotp is a failed step-up, not a failed login.
+    expect(errorOf(await owner.request(DISABLE_TOTP, { code: wrong }))).toBeDefined();
+    const mfaToken = await mfaTokenFor(server.client(), username, password);
+    expect((await verifyMfa(server.client(), mfaToken, totpCode(secret, clock))).body.errors).toBeUndefined();
+
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(sample(text, 'auth_logins_total{result="mfa_required"}')).toBe(2);
+    expect(sample(text, 'auth_logins_total{result="mfa_failed"}')).toBe(2);
+    // The sign-up's session is no login; the second step's success is.
+    expect(sample(text, 'auth_logins_total{result="ok"}')).toBe(1);
   });
 });
 

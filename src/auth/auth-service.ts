@@ -1,6 +1,6 @@
 import type { EmailVerificationService } from "../account/email-verification-service.js";
 import { AuthError } from "../errors.js";
-import type { AuthEvents } from "../events/auth-events.js";
+import { type AuthEvents, MFA_LOGIN_FAILURES } from "../events/auth-events.js";
 import { auditedLimit } from "../events/rate-limit-audit.js";
 import type { LoginAttempt, RateLimits } from "../limits/rate-limits.js";
 import type { MailOutbox, MailPurpose } from "../mail/mail-outbox.js";
@@ -113,7 +113,7 @@ export class AuthService {
     await this.countLoginRequest(client, "verify_mfa");
     const challenge = await this.challenges.find(mfaToken);
     if (!challenge) {
-      await this.events.record({ type: "mfa_failed", ...client, detail: "mfaToken invalid" });
+      await this.events.record({ type: "mfa_failed", ...client, detail: MFA_LOGIN_FAILURES.unknownToken });
       throw AuthError.unauthenticated("MFA_TOKEN_INVALID");
     }
     const attempt = await this.limited(
@@ -126,7 +126,7 @@ export class AuthService {
     const factor = user ? await this.mfa.verify(user.id, code.trim(), client) : undefined;
     if (!user || !factor) {
       await this.challenges.failed(challenge);
-      await this.events.record({ type: "mfa_failed", userId: challenge.user_id, ...client, detail: "wrong code" });
+      await this.events.record({ type: "mfa_failed", userId: challenge.user_id, ...client, detail: MFA_LOGIN_FAILURES.wrongCode });
       throw AuthError.unauthenticated("MFA_CODE_INVALID");
     }
     if (!(await this.challenges.consume(challenge))) throw AuthError.unauthenticated("MFA_TOKEN_INVALID");

@@ -35,6 +35,9 @@ export type AuthEventType =
   | "email_changed"
   | "account_deleted";
 
+/** The `detail` of the mfa_failed events that a login's second step (verifyMfa) records. */
+export const MFA_LOGIN_FAILURES = { wrongCode: "wrong code", unknownToken: "mfaToken invalid" } as const;
+
 export interface AuthEvent {
   readonly type: AuthEventType;
   readonly userId?: string | null;

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { AuthEvent } from "../events/auth-events.js";
+import { type AuthEvent, MFA_LOGIN_FAILURES } from "../events/auth-events.js";
 import type { MailDeliveryResult } from "../mail/mail-worker.js";
 import type { OutboxStatus } from "../mail/outbox-repository.js";
 
@@ -41,7 +41,7 @@ export class Metrics {
     "auth_logins_total",
     "Login attempts by outcome",
     ["result"],
-    ["ok", "failed", "limited", "mfa_required"],
+    ["ok", "failed", "limited", "mfa_required", "mfa_failed"],
   );
   private readonly refreshes = this.counter("auth_refreshes_total", "Refresh tokens rotated", [], []);
   private readonly reuse = this.counter(
@@ -81,6 +81,13 @@ export class Metrics {
         // The password was right; the login goes on with verifyMfa, whose success counts as "ok".
         this.logins.inc({ result: "mfa_required" });
         break;
+      case "mfa_failed":
+        // A login's second step refused (a wrong code, an unknown mfaToken); a wrong code that
+        // guards an account change (step-up, disable, regenerate) is no login.
+        if (event.detail === MFA_LOGIN_FAILURES.wrongCode || event.detail === MFA_LOGIN_FAILURES.unknownToken) {
+          this.logins.inc({ result: "mfa_failed" });
+        }
+        break;
       case "refreshed":
         this.refreshes.inc();
         break;
@@ -108,7 +115,7 @@ export class Metrics {
       case "rate_limited": {
         const limit = LIMITS.has(event.detail ?? "") ? (event.detail as string) : "other";
         this.refusals.inc({ limit });
-        if (limit === "login") this.logins.inc({ result: "limited" });
+        if (limit === "login" || limit === "verify_mfa") this.logins.inc({ result: "limited" });
         break;
       }
       default:
