@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildSchema } from "../src/graphql/schema.js";
 import { RETRY_DELAYS_MS } from "../src/mail/mail-worker.js";
 import { Metrics } from "../src/metrics/metrics.js";
+import { eventually } from "./support/eventually.js";
 import { errorOf, LOGIN, LOGOUT, REFRESH } from "./support/graphql-client.js";
 import { catcherPerSuite, MailCatcher } from "./support/mail-catcher.js";
 import { ManualClock } from "./support/manual-clock.js";
@@ -24,15 +25,23 @@ const CHANGE_EMAIL = "mutation($input: RequestEmailChangeInput!) { requestEmailC
 const VERIFY_EMAIL = "mutation($token: String!) { verifyEmail(token: $token) }";
 const DELETE_ACCOUNT = "mutation($currentPassword: String!) { deleteAccount(currentPassword: $currentPassword) }";
 
-/** Scrapes `url` until `series` reads `value` (the mail worker runs on its own timer), then returns the text. */
+/** The text of one GET /metrics from the server at `url`. */
+async function scrape(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** Scrapes until `series` reads `value` (the mail worker runs on its own timer), then returns that text. */
 async function scrapeUntil(url: string, series: string, value: number): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    if (sample(text, series) === value) return text;
-    if (Date.now() > deadline) throw new Error(`${series} never reached ${value}; last read ${sample(text, series)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let text = "";
+  await eventually(
+    `${series} at ${value}`,
+    async () => {
+      text = await scrape(url);
+      return sample(text, series) === value;
+    },
+    15_000,
+  );
+  return text;
 }
 
 describe.each(STORES)("GET /metrics on $name", (kind) => {
@@ -123,7 +132,7 @@ describe.each(STORES)("GET /metrics: the mail outbox on $name", (kind) => {
 
   it("shows the mail waiting in the store's outbox and counts each delivery attempt by outcome", async () => {
     const { url } = fixture.server;
-    expect(sample(await (await fetch(`${url}/metrics`)).text(), 'auth_mail_outbox_depth{status="pending"}')).toBe(0);
+    expect(sample(await scrape(url), 'auth_mail_outbox_depth{status="pending"}')).toBe(0);
     await smtp().down();
     // The sign-up queues a verification mail, whose first attempt fails against the closed port.
     const { email } = await signUpUser(fixture.server.client());
@@ -175,7 +184,7 @@ describe.each(STORES)("GET /metrics: every action that ends sessions, by reason,
     const leaver = server.client();
     ok(await leaver.request(DELETE_ACCOUNT, { currentPassword: (await signUpUser(leaver)).password }));
 
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await scrape(server.url);
     for (const reason of ["session_cap", "password_reset", "email_changed", "account_deleted"]) {
       expect(sample(text, `auth_revocations_total{reason="${reason}"}`), reason).toBe(1);
     }
@@ -204,7 +213,7 @@ describe.each(STORES)("GET /metrics: logins with a second factor on $name", (kin
     const mfaToken = await mfaTokenFor(server.client(), username, password);
     expect((await verifyMfa(server.client(), mfaToken, totpCode(secret, clock))).body.errors).toBeUndefined();
 
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await scrape(server.url);
     expect(sample(text, 'auth_logins_total{result="mfa_required"}')).toBe(2);
     expect(sample(text, 'auth_logins_total{result="mfa_failed"}')).toBe(2);
     // The sign-up's session is no login; the second step's success is.

@@ -52,7 +52,7 @@ export class Metrics {
   );
   private readonly revocations = this.counter(
     "auth_revocations_total",
-    "Actions that ended sessions (one per action, however many sessions it ended)",
+    "Actions that ended sessions: one per action, however many sessions it ended; session_cap one per session a login ended",
     ["reason"],
     ["logout", "logout_all", "revoked", "session_cap", "password_changed", "password_reset", "email_changed", "account_deleted", "reuse"],
   );
