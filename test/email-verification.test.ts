@@ -143,6 +143,8 @@ describe.each(STORES)("email verification, email change and account deletion on 
     expect((await client.request(DELETE, { currentPassword: password })).body.data).toEqual({ deleteAccount: true });
     for (const device of [client, other]) {
       expect(errorOf(await device.request(ME))).toMatchObject({ code: "UNAUTHENTICATED", reason: "SESSION_REVOKED" });
+      // What `me` answers from the token alone is refused too: the deletion revoked the sessions.
+      expect(errorOf(await device.request("query { me { id username } }"))).toMatchObject({ reason: "SESSION_REVOKED" });
       expect(errorOf(await device.request(REFRESH)).code).toBe("UNAUTHENTICATED");
     }
     await smtp().nth(email, /account was deleted/);

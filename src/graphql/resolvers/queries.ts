@@ -1,13 +1,9 @@
-import { AuthError } from "../../errors.js";
 import { requireViewer } from "../auth-directive.js";
 import type { QueryResolvers } from "../generated/resolvers-types.js";
+import { signedInUser } from "./user-parent.js";
 
 export const queries: QueryResolvers = {
-  me: async (_parent, _args, context) => {
-    const user = await context.services.users.findById(requireViewer(context).userId);
-    if (!user) throw AuthError.unauthenticated("SESSION_REVOKED");
-    return user;
-  },
+  me: (_parent, _args, context) => signedInUser(requireViewer(context), (id) => context.services.users.findById(id)),
 
   sessions: (_parent, _args, context) => context.services.sessions.listActive(requireViewer(context).userId),
 

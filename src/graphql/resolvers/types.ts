@@ -1,15 +1,17 @@
 import type { AuthPayloadResolvers, LinkedIdentityResolvers, SessionResolvers, UserResolvers } from "../generated/resolvers-types.js";
 
+import { storedUser } from "./user-parent.js";
+
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
 export const User: UserResolvers = {
   id: (user) => user.id,
   username: (user) => user.username,
-  email: (user) => user.email,
-  emailVerified: (user) => user.emailVerified,
-  roles: (user) => [...user.roles],
-  createdAt: (user) => iso(user.createdAt),
-  mfaEnabled: (user, _args, { services }) => services.mfa.isEnabled(user.id),
+  email: async (user) => (await storedUser(user)).email,
+  emailVerified: async (user) => (await storedUser(user)).emailVerified,
+  roles: async (user) => [...(await storedUser(user)).roles],
+  createdAt: async (user) => iso((await storedUser(user)).createdAt),
+  mfaEnabled: async (user, _args, { services }) => services.mfa.isEnabled((await storedUser(user)).id),
 };
 
 export const AuthPayload: AuthPayloadResolvers = {
