@@ -4,6 +4,7 @@ import { serverPerSuite } from "./support/server-fixture.js";
 import { execSql } from "./support/store-sql.js";
 import { STORES } from "./support/stores.js";
 import { signUpUser } from "./support/test-server.js";
+import { userReadsDuring } from "./support/user-reads.js";
 
 const ME_FROM_TOKEN = "query { me { id username } }";
 const ME_STORED = "query { me { id username email emailVerified roles createdAt mfaEnabled } }";
@@ -15,35 +16,19 @@ const ME_STORED = "query { me { id username email emailVerified roles createdAt 
 describe.each(STORES)("me's fields on $name", (kind) => {
   const fixture = serverPerSuite(kind);
 
-  /** Counts the user reads the server makes through its user service while `work` runs. */
-  async function userReadsDuring(work: () => Promise<unknown>): Promise<number> {
-    const users = fixture.server.app.services.users;
-    const original = users.findById;
-    let reads = 0;
-    users.findById = (id) => {
-      reads += 1;
-      return original.call(users, id);
-    };
-    try {
-      await work();
-    } finally {
-      users.findById = original;
-    }
-    return reads;
-  }
-
   it("answers id and username without reading the store, and every other field with one read", async () => {
     const client = fixture.server.client();
     const { username, email, user } = await signUpUser(client);
 
-    let fromToken: unknown;
-    expect(await userReadsDuring(async () => (fromToken = (await client.request(ME_FROM_TOKEN)).body.data))).toBe(0);
-    expect(fromToken).toEqual({ me: { id: user.id, username } });
+    const fromToken = await userReadsDuring(fixture.server, () => client.request(ME_FROM_TOKEN));
+    expect(fromToken.reads).toBe(0);
+    expect(fromToken.result.body.data).toEqual({ me: { id: user.id, username } });
 
-    let stored: any;
-    expect(await userReadsDuring(async () => (stored = (await client.request(ME_STORED)).body.data))).toBe(1);
-    expect(stored.me).toMatchObject({ id: user.id, username, email, emailVerified: false, roles: ["USER"], mfaEnabled: false });
-    expect(Date.parse(stored.me.createdAt)).toBeGreaterThan(0);
+    const stored = await userReadsDuring(fixture.server, () => client.request(ME_STORED));
+    expect(stored.reads).toBe(1);
+    const { me } = stored.result.body.data;
+    expect(me).toMatchObject({ id: user.id, username, email, emailVerified: false, roles: ["USER"], mfaEnabled: false });
+    expect(Date.parse(me.createdAt)).toBeGreaterThan(0);
   });
 
   it("refuses a field it must read with SESSION_REVOKED once the account is gone, before its revocation arrives", async () => {

@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GENERIC_MESSAGE } from "../src/graphql/error-formatter.js";
 import { isClearing } from "../support/set-cookie.js";
 import { errorOf, type GraphQLResponse, SESSIONS } from "./support/graphql-client.js";
+import { claimsOf } from "./support/jwt.js";
 import { refreshCookieOf, refreshWith, type ServerFixture, serverPerSuite, setRefreshCookie } from "./support/server-fixture.js";
 import { execSql } from "./support/store-sql.js";
 import { POSTGRES, STORES, type TestStore } from "./support/stores.js";
 import { PRODUCTION_ENV } from "./support/test-config.js";
 import { signUpUser, startTestServer, type TestServer } from "./support/test-server.js";
+import { userReadsDuring } from "./support/user-reads.js";
 
 const PARALLEL = 20;
 
@@ -49,6 +51,18 @@ describe.each(STORES)("refresh rotation under concurrency on $name", (kind) => {
     expect((await refreshWith(fixture, successor)).body.errors).toBeUndefined();
     // No request forked the session into a second one.
     expect((await client.request(SESSIONS)).body.data?.sessions).toHaveLength(1);
+  });
+
+  it("reads the session and its owner in one statement: the new access token carries the owner as stored at the refresh", async () => {
+    const client = fixture.server.client();
+    const { user } = await signUpUser(client);
+    await execSql(fixture.store, "update users set roles = ? where id = ?", ["USER,ADMIN", user.id]);
+    const { reads, result: refreshed } = await userReadsDuring(fixture.server, () =>
+      refreshWith(fixture, refreshCookieOf(fixture, client)),
+    );
+    expect(refreshed.body.errors).toBeUndefined();
+    expect(claimsOf(refreshed.body.data.refreshToken.accessToken).roles).toEqual(["USER", "ADMIN"]);
+    expect(reads).toBe(0);
   });
 });
 

@@ -146,9 +146,7 @@ export class AuthService {
   async refresh(presented: string | undefined, client: ClientInfo): Promise<AuthResult> {
     await this.limited(this.limits.consumeRefresh(client.ip), client, "refresh");
     const rotated = await this.sessions.rotate(presented, client);
-    const user = await this.users.findById(rotated.session.userId);
-    if (!user) throw AuthError.unauthenticated("REFRESH_INVALID");
-    return this.issue(user, rotated);
+    return this.issue(rotated.owner, rotated);
   }
 
   logout(presented: string | undefined, client: ClientInfo): Promise<void> {

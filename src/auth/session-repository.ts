@@ -2,6 +2,8 @@ import { type Expression, type Kysely, type NotNull, type SelectQueryBuilder, ty
 import { compiledOnce } from "../store/compiled-once.js";
 import type { Dialect } from "../store/database.js";
 import type { Database, SessionRow } from "../store/tables.js";
+import type { User } from "../users/user.js";
+import { toUser } from "../users/user-repository.js";
 import type { Session, SessionRecord } from "./session.js";
 
 export type RevokeReason =
@@ -112,6 +114,8 @@ export function endSessionsOf(
 export class SessionRepository {
   /** Every refresh reads and advances a session: both compiled once. */
   private readonly rowById;
+  /** Every refresh reads its session with the account it belongs to. */
+  private readonly rowWithOwnerById;
   private readonly advanceGeneration;
   /** Every login applies the per-account cap. */
   private readonly endBeyond;
@@ -121,6 +125,24 @@ export class SessionRepository {
     private readonly dialect: Dialect,
   ) {
     this.rowById = compiledOnce(db, (id: string) => db.selectFrom("sessions").select(RECORD_COLUMNS).where("id", "=", id), ["session-id"]);
+    this.rowWithOwnerById = compiledOnce(
+      db,
+      (id: string) =>
+        db
+          .selectFrom("sessions")
+          .innerJoin("users", "users.id", "sessions.user_id")
+          .select(RECORD_COLUMNS.map((column) => `sessions.${column}` as const))
+          .select([
+            "users.username",
+            "users.email",
+            "users.email_verified",
+            "users.roles",
+            "users.created_at as user_created_at",
+            "users.updated_at as user_updated_at",
+          ])
+          .where("sessions.id", "=", id),
+      ["session-id"],
+    );
     this.advanceGeneration = compiledOnce(
       db,
       (
@@ -189,6 +211,25 @@ export class SessionRepository {
   async find(id: string): Promise<SessionRecord | undefined> {
     const [row] = (await this.rowById(id)).rows;
     return row && toRecord(row);
+  }
+
+  /**
+   * The session with the user it belongs to, in one statement: a refresh needs both, and a
+   * statement less was ~10% of a refresh's CPU (issue 8).
+   */
+  async findWithOwner(id: string): Promise<{ record: SessionRecord; owner: User } | undefined> {
+    const [row] = (await this.rowWithOwnerById(id)).rows;
+    if (!row) return undefined;
+    const owner = toUser({
+      id: row.user_id,
+      username: row.username,
+      email: row.email,
+      email_verified: row.email_verified,
+      roles: row.roles,
+      created_at: row.user_created_at,
+      updated_at: row.user_updated_at,
+    });
+    return { record: toRecord(row), owner };
   }
 
   /**

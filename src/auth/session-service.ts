@@ -5,6 +5,7 @@ import { AuthError } from "../errors.js";
 import type { AuthEvents } from "../events/auth-events.js";
 import { fitTo } from "../store/field-limits.js";
 import type { Account } from "../users/account.js";
+import type { User } from "../users/user.js";
 import type { ClientInfo } from "./client-info.js";
 import { RefreshTokens } from "./refresh-tokens.js";
 import type { Session, SessionRecord } from "./session.js";
@@ -24,6 +25,11 @@ export type SessionOwner = Pick<Account, "user" | "credentialVersion">;
 export interface RotatedSession {
   readonly session: Session;
   readonly refreshToken: string;
+}
+
+/** A refreshed session and its owner as the store held them, for the next access token's claims. */
+export interface RefreshedSession extends RotatedSession {
+  readonly owner: User;
 }
 
 /**
@@ -90,9 +96,9 @@ export class SessionService {
   }
 
   /** Trades a refresh token for its successor; throws UNAUTHENTICATED with the reason. */
-  async rotate(presented: string | undefined, client: ClientInfo): Promise<RotatedSession> {
+  async rotate(presented: string | undefined, client: ClientInfo): Promise<RefreshedSession> {
     if (presented === undefined) throw AuthError.unauthenticated("REFRESH_MISSING");
-    const { token, record } = await this.authenticate(presented);
+    const { token, record, owner } = await this.authenticate(presented);
     const { session } = record;
     const now = this.clock.now();
 
@@ -110,14 +116,15 @@ export class SessionService {
         return {
           session: { ...session, expiresAt, lastUsedAt: now },
           refreshToken: this.tokens.mint(session.id, generation, record.seed),
+          owner,
         };
       }
       // Another request rotated it first: judge this one against what the store holds now.
       const latest = await this.sessions.find(session.id);
       if (!latest || !this.isLive(latest, now)) throw AuthError.unauthenticated("REFRESH_INVALID");
-      return this.replay(token.generation, latest, now, client);
+      return { ...(await this.replay(token.generation, latest, now, client)), owner };
     }
-    return this.replay(token.generation, record, now, client);
+    return { ...(await this.replay(token.generation, record, now, client)), owner };
   }
 
   /** Ends the session a refresh token belongs to; quietly does nothing for an unusable token. */
@@ -155,16 +162,19 @@ export class SessionService {
     return record.revokedAt === null && record.session.expiresAt > now;
   }
 
-  /** Finds the session a token names and checks its MAC; a forged token never touches a session. */
+  /**
+   * Finds the session a token names, with its owner, and checks its MAC; a forged token never
+   * touches a session.
+   */
   private async authenticate(presented: string) {
     const token = RefreshTokens.parse(presented);
     if (!token) throw AuthError.unauthenticated("REFRESH_INVALID");
-    const record = await this.sessions.find(token.sessionId);
-    if (!record || !this.tokens.matches(token, record.seed) || token.generation > record.generation) {
+    const found = await this.sessions.findWithOwner(token.sessionId);
+    if (!found || !this.tokens.matches(token, found.record.seed) || token.generation > found.record.generation) {
       throw AuthError.unauthenticated("REFRESH_INVALID");
     }
-    if (!this.isLive(record)) throw AuthError.unauthenticated("REFRESH_INVALID");
-    return { token, record };
+    if (!this.isLive(found.record)) throw AuthError.unauthenticated("REFRESH_INVALID");
+    return { token, ...found };
   }
 
   /** A token that is not the current one: the same successor within grace, else theft. */

@@ -134,7 +134,7 @@ export class UserRepository {
 }
 
 /** The one place a `users` row becomes a User: the 0/1 flag a boolean, the role list parsed. */
-function toUser(row: Pick<UserRow, (typeof USER_COLUMNS)[number]>): User {
+export function toUser(row: Pick<UserRow, (typeof USER_COLUMNS)[number]>): User {
   return {
     id: row.id,
     username: row.username,
