@@ -1,5 +1,4 @@
 import type { AuthPayloadResolvers, LinkedIdentityResolvers, SessionResolvers, UserResolvers } from "../generated/resolvers-types.js";
-
 import { storedUser } from "./user-parent.js";
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
