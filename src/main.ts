@@ -42,10 +42,6 @@ async function main(): Promise<void> {
     await app.stop().catch(() => {});
     throw error;
   }
-  // The port actually bound, so PORT=0 (the OS picks) prints where the server really is.
-  const shownHost = config.host === "127.0.0.1" || config.host === "::1" ? "localhost" : config.host;
-  logger.info({ env: config.env, store: app.store.dialect }, `serving http://${shownHost}:${address.port}${config.graphqlPath}`);
-
   // Apollo's own signal handling re-raises the signal (exit 143); we drain and exit 0 instead.
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -64,6 +60,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+
+  // Only now: whoever waits for this line may stop the server at once, and the line can reach
+  // them (through the log's writer thread) before this thread runs its next statement.
+  // The port actually bound, so PORT=0 (the OS picks) prints where the server really is.
+  const shownHost = config.host === "127.0.0.1" || config.host === "::1" ? "localhost" : config.host;
+  logger.info({ env: config.env, store: app.store.dialect }, `serving http://${shownHost}:${address.port}${config.graphqlPath}`);
 }
 
 main().catch((error: unknown) => {
