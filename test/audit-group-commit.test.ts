@@ -46,6 +46,11 @@ describe("GroupCommit", () => {
     expect(writes).toEqual([[1, 2], [3, 4], [5]]);
   });
 
+  it("resolves each add with its own result, in the order the write gives them", async () => {
+    const group = new GroupCommit<number, string>(async (items) => items.map((item) => `result of ${item}`), 2);
+    expect(await Promise.all([1, 2, 3].map((item) => group.add(item)))).toEqual(["result of 1", "result of 2", "result of 3"]);
+  });
+
   it("rejects every add of a failed write with its error, and writes the next turn's rows", async () => {
     const { group, writes, control } = recordingGroupCommit(100);
     control.fail = true;

@@ -1,10 +1,10 @@
 import { type Compilable, type Kysely, sql } from "kysely";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { endSessionsBeyond, endSessionsOf, SessionRepository } from "../src/auth/session-repository.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { endSessionsBeyond, endSessionsOf, type SessionRepository } from "../src/auth/session-repository.js";
 import type { Store } from "../src/store/database.js";
 import type { Database } from "../src/store/tables.js";
-import { migratedStorePerSuite } from "./support/store-fixture.js";
-import { sessionRow, userRow } from "./support/store-rows.js";
+import { sessionStorePerSuite } from "./support/session-store-fixture.js";
+import { sessionRow } from "./support/store-rows.js";
 import { STORES } from "./support/stores.js";
 
 const NOW = Date.UTC(2026, 11, 4);
@@ -64,20 +64,11 @@ async function postgresPlan(store: Store, statement: Compilable, analyze: boolea
  * deadlocks against the other or itself on PostgreSQL.
  */
 describe.each(STORES)("the statements that end several sessions at once, on $name", (kind) => {
-  const suite = migratedStorePerSuite(kind);
+  const suite = sessionStorePerSuite(kind, USER, NOW - 100 * HOUR);
   let store: Store;
   let sessions: SessionRepository;
-
-  beforeAll(async () => {
-    store = suite.store;
-    sessions = new SessionRepository(store.db, store.dialect);
-    await store.db
-      .insertInto("users")
-      .values(userRow(USER, NOW - 100 * HOUR))
-      .execute();
-  });
-  beforeEach(async () => {
-    await store.db.deleteFrom("sessions").execute();
+  beforeAll(() => {
+    ({ store, sessions } = suite);
   });
 
   /** A session made 50 hours before NOW and last used `hoursAgo` hours before it. */

@@ -1,6 +1,7 @@
 import { type Expression, type Kysely, type NotNull, type SelectQueryBuilder, type SqlBool, sql } from "kysely";
 import { compiledOnce } from "../store/compiled-once.js";
 import type { Dialect } from "../store/database.js";
+import { GroupCommit } from "../store/group-commit.js";
 import type { Database, SessionRow } from "../store/tables.js";
 import type { User } from "../users/user.js";
 import { toUser } from "../users/user-repository.js";
@@ -33,6 +34,12 @@ const RECORD_COLUMNS = [
   "revoked_at",
   "credential_version",
 ] as const;
+
+/** The compare-and-set's parameters, in the order of its placeholders. */
+type AdvanceParams = [number, number, number, number, string | null, string | null, string, number, number];
+
+/** Compare-and-sets per SQLite write transaction at most. */
+const ADVANCES_PER_TRANSACTION = 100;
 
 /** A query naming session ids, as `where("id", "in", …)` takes one. */
 type SessionIds = SelectQueryBuilder<Database, "sessions", { id: string }>;
@@ -119,6 +126,8 @@ export class SessionRepository {
   private readonly advanceGeneration;
   /** Every login applies the per-account cap. */
   private readonly endBeyond;
+  /** SQLite: the compare-and-sets of one event-loop turn, in one write transaction. */
+  private readonly advances?: GroupCommit<AdvanceParams, boolean>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -176,6 +185,19 @@ export class SessionRepository {
           ),
       [-1, -2, -3, -4, "user-agent", "ip-address", "session-id", -5, -6],
     );
+    if (dialect === "sqlite") {
+      const advanceGeneration = this.advanceGeneration;
+      this.advances = new GroupCommit(
+        (turn) =>
+          db.transaction().execute(async (trx) => {
+            const advance = advanceGeneration.on(trx);
+            const advanced: boolean[] = [];
+            for (const params of turn) advanced.push(Number((await advance(...params)).numAffectedRows ?? 0) === 1);
+            return advanced;
+          }),
+        ADVANCES_PER_TRANSACTION,
+      );
+    }
     this.endBeyond = compiledOnce(
       db,
       (revokedAt: number, userId: string, now: number, keep: number) => endSessionsBeyond(db, dialect, revokedAt, userId, now, keep),
@@ -235,7 +257,9 @@ export class SessionRepository {
   /**
    * Compare-and-set rotation: moves the session from `fromGeneration` to the next one only if no
    * other request (in this process or another sharing the store) has moved it first, and only
-   * while the session is still live. One statement, so a failure changes nothing.
+   * while the session is still live. One statement, so a failure changes nothing. On SQLite the
+   * turn's compare-and-sets run one after another in one write transaction (issue 8: each
+   * transaction of its own locked the file and appended to the WAL anew), each answering for itself.
    */
   async advance(
     id: string,
@@ -243,7 +267,7 @@ export class SessionRepository {
     now: number,
     change: { expiresAt: number; parentValidUntil: number; userAgent: string | null; ipAddress: string | null },
   ): Promise<boolean> {
-    const { numAffectedRows } = await this.advanceGeneration(
+    const params: AdvanceParams = [
       fromGeneration + 1,
       now,
       change.expiresAt,
@@ -253,7 +277,9 @@ export class SessionRepository {
       id,
       fromGeneration,
       now,
-    );
+    ];
+    if (this.advances) return this.advances.add(params);
+    const { numAffectedRows } = await this.advanceGeneration(...params);
     return Number(numAffectedRows ?? 0) === 1;
   }
 

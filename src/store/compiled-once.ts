@@ -23,11 +23,21 @@ export function compiledOnce<Row, Params extends readonly unknown[]>(
   db: Kysely<any>,
   build: (...placeholders: Params) => Compilable<Row>,
   placeholders: Params,
-): (...params: Params) => Promise<QueryResult<Row>> {
+): CompiledOnce<Row, Params> {
   const { sql, parameters } = build(...placeholders).compile();
   if (parameters.length !== placeholders.length || parameters.some((value, index) => value !== placeholders[index])) {
     throw new Error(`compiledOnce: the placeholders are not the parameters of ${sql}`);
   }
   if (!preparedNames.has(sql)) preparedNames.set(sql, `hot_${preparedNames.size + 1}`);
-  return (...params) => db.executeQuery<Row>(CompiledQuery.raw(sql, [...params]));
+  const on =
+    (executor: Kysely<any>) =>
+    (...params: Params) =>
+      executor.executeQuery<Row>(CompiledQuery.raw(sql, [...params]));
+  return Object.assign(on(db), { on });
+}
+
+/** A compiled-once query: run it on its store, or `on` a transaction of that store. */
+export interface CompiledOnce<Row, Params extends readonly unknown[]> {
+  (...params: Params): Promise<QueryResult<Row>>;
+  on(executor: Kysely<any>): (...params: Params) => Promise<QueryResult<Row>>;
 }
