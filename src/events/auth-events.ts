@@ -100,10 +100,11 @@ export class AuthEvents {
           .values({ type, user_id: userId, session_id: sessionId, ip_address: ip, user_agent: userAgent, detail, created_at: createdAt }),
       ["signup", "user-id", "session-id", "ip", "user-agent", "detail", -1],
     );
-    this.rows = new GroupCommit<AuditRow>((rows) => {
+    // Gives no results: each record learns only that its row is written.
+    this.rows = new GroupCommit<AuditRow>(async (rows) => {
       const [row] = rows;
-      if (rows.length > 1 || row === undefined) return db.insertInto("auth_events").values(rows).execute();
-      return insertOne(row.type, row.user_id, row.session_id, row.ip_address, row.user_agent, row.detail, row.created_at);
+      if (rows.length > 1 || row === undefined) await db.insertInto("auth_events").values(rows).execute();
+      else await insertOne(row.type, row.user_id, row.session_id, row.ip_address, row.user_agent, row.detail, row.created_at);
     }, ROWS_PER_INSERT);
   }
 
