@@ -99,10 +99,15 @@ export class SessionService {
   async rotate(presented: string | undefined, client: ClientInfo): Promise<RefreshedSession> {
     if (presented === undefined) throw AuthError.unauthenticated("REFRESH_MISSING");
     const { token, record, owner } = await this.authenticate(presented);
+    return { ...(await this.successor(token.generation, record, client)), owner };
+  }
+
+  /** The session after a token of `generation` is presented: moved on, or judged as a replay. */
+  private async successor(generation: number, record: SessionRecord, client: ClientInfo): Promise<RotatedSession> {
     const { session } = record;
     const now = this.clock.now();
 
-    if (token.generation === record.generation) {
+    if (generation === record.generation) {
       const expiresAt = Math.min(now + this.settings.idleTtlMs, record.absoluteExpiresAt);
       const advanced = await this.sessions.advance(session.id, record.generation, now, {
         expiresAt,
@@ -111,20 +116,18 @@ export class SessionService {
         ipAddress: fitTo("ipAddress", client.ip),
       });
       if (advanced) {
-        const generation = record.generation + 1;
         await this.events.record({ type: "refreshed", userId: session.userId, sessionId: session.id, ...client });
         return {
           session: { ...session, expiresAt, lastUsedAt: now },
-          refreshToken: this.tokens.mint(session.id, generation, record.seed),
-          owner,
+          refreshToken: this.tokens.mint(session.id, record.generation + 1, record.seed),
         };
       }
       // Another request rotated it first: judge this one against what the store holds now.
       const latest = await this.sessions.find(session.id);
       if (!latest || !this.isLive(latest, now)) throw AuthError.unauthenticated("REFRESH_INVALID");
-      return { ...(await this.replay(token.generation, latest, now, client)), owner };
+      return this.replay(generation, latest, now, client);
     }
-    return { ...(await this.replay(token.generation, record, now, client)), owner };
+    return this.replay(generation, record, now, client);
   }
 
   /** Ends the session a refresh token belongs to; quietly does nothing for an unusable token. */
