@@ -41,8 +41,6 @@ function threads(): Piscina<Argon2Task, string | boolean> {
     filename: taskFile,
     minThreads: THREADS,
     maxThreads: THREADS,
-    // A thread holds the computation it runs and the next one (IN_HAND), so it starts the next as
-    // soon as one ends instead of idling until a busy event loop hands it over.
     concurrentTasksPerWorker: IN_HAND,
     // Per thread on Linux; elsewhere `nice` would lower the whole process, event loop included.
     niceIncrement: process.platform === "linux" ? HASHING_NICE : 0,
@@ -56,7 +54,9 @@ function threads(): Piscina<Argon2Task, string | boolean> {
  * One argon2 computation per core running and one in hand, the rest waiting their turn here, in
  * order. More running at once would not finish sooner (each keeps a core busy) but would each hold
  * 19 MiB. Handing them all to piscina instead served its queue less evenly: 50 verifications kept
- * in flight waited p99 1.48x their median there, 1.12x with this queue in front (at the same rate).
+ * in flight waited p99 1.48x their median there, 1.12x with this queue in front (at the same
+ * rate). With two in hand: 1.09-1.75x in seven runs of 8-10 s, against 1.08-1.54x in five with
+ * one, this VM's spikes falling on both.
  */
 const inTurn = (() => {
   let running = 0;
