@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { HASHING_NICE } from "../src/users/argon2-threads.js";
-import { createPasswordHasher } from "../src/users/password-hasher.js";
+import { HASHING_NICE, hashOnThread, verifyOnThread } from "../src/users/argon2-threads.js";
+import { ARGON2_PARAMETERS, createPasswordHasher, type HashingThreads } from "../src/users/password-hasher.js";
+import { LOGIN } from "./support/graphql-client.js";
+import { SQLITE } from "./support/stores.js";
+import { signUpUser, startTestServer } from "./support/test-server.js";
 
 /** Each thread's `nice` value (field 19 of /proc/<pid>/task/<tid>/stat), by thread id. */
 function threadNiceness(): Map<number, number> {
@@ -50,5 +53,55 @@ describe("password hashing", () => {
     expect(HASHING_NICE).toBeGreaterThan(0);
     const lowered = [...niceness.values()].filter((nice) => nice === HASHING_NICE);
     expect(lowered.length).toBeGreaterThanOrEqual(availableParallelism());
+  });
+
+  it("takes a hashing thread's failure for an error, never for a wrong password (known account or not)", async () => {
+    const stored = await hasher.hash("a password");
+    const dying: HashingThreads = { hash: hashOnThread, verify: () => Promise.reject(new Error("hashing thread exited")) };
+    const broken = createPasswordHasher(ARGON2_PARAMETERS, dying);
+    await expect(broken.verify(stored, "a password")).rejects.toThrow("hashing thread exited");
+    await expect(broken.verify(undefined, "a password")).rejects.toThrow("hashing thread exited");
+  });
+
+  it("makes the unknown-account dummy hash again after a failed attempt, so one failure does not refuse every unknown account", async () => {
+    let failNext = true;
+    const flaky = createPasswordHasher(ARGON2_PARAMETERS, {
+      hash: (password, options) => {
+        if (!failNext) return hashOnThread(password, options);
+        failNext = false;
+        return Promise.reject(new Error("hashing thread exited"));
+      },
+      verify: verifyOnThread,
+    });
+    await expect(flaky.verify(undefined, "a password")).rejects.toThrow("hashing thread exited");
+    expect(await flaky.verify(undefined, "a password")).toBe(false);
+  });
+});
+
+describe("a login whose hashing thread fails", () => {
+  it("answers INTERNAL_SERVER_ERROR, not INVALID_CREDENTIALS, and the same password logs in once hashing works again", async () => {
+    const store = await SQLITE.create();
+    let threadDies = false;
+    // The real threads, with one failure switched on: a thread that exits mid-task rejects so.
+    const hasher = createPasswordHasher(ARGON2_PARAMETERS, {
+      hash: hashOnThread,
+      verify: (stored, password) => (threadDies ? Promise.reject(new Error("hashing thread exited")) : verifyOnThread(stored, password)),
+    });
+    const server = await startTestServer({ databaseUrl: store.url, hasher });
+    try {
+      const account = await signUpUser(server.client());
+      const input = { username: account.username, password: account.password };
+      threadDies = true;
+      const failed = await server.client().request(LOGIN, { input });
+      expect(failed.body.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+      expect(failed.body.errors?.[0]?.extensions?.reason).toBeUndefined();
+      expect(failed.setCookies).toEqual([]);
+      threadDies = false;
+      const again = await server.client().request(LOGIN, { input });
+      expect(again.body.data?.login?.accessToken).toEqual(expect.any(String));
+    } finally {
+      await server.stop();
+      await store.drop();
+    }
   });
 });

@@ -5,10 +5,17 @@ import { hashSync, verifySync } from "@node-rs/argon2";
 
 /**
  * One argon2 computation, run synchronously so that it belongs to the thread whose priority was
- * lowered. Throws for a malformed stored hash, as `verify` does.
+ * lowered. A stored hash that cannot be read (malformed, or parameters no computation can meet)
+ * verifies no password: false, here, so that a rejection reaching the caller always means the
+ * thread itself failed, which is no wrong password.
  * @param {import("./argon2-threads.js").Argon2Task} task
  * @returns {string | boolean}
  */
 export default function runArgon2(task) {
-  return task.op === "hash" ? hashSync(task.password, task.options) : verifySync(task.hash, task.password);
+  if (task.op === "hash") return hashSync(task.password, task.options);
+  try {
+    return verifySync(task.hash, task.password);
+  } catch {
+    return false;
+  }
 }
