@@ -5,7 +5,7 @@ import { hashSync, verifySync } from "@node-rs/argon2";
 
 /**
  * One argon2 computation, run synchronously so that it belongs to the thread whose priority was
- * lowered. A stored hash that cannot be read (malformed, or parameters no computation can meet)
+ * lowered. A stored hash that cannot be read (malformed, or with parameters argon2 refuses)
  * verifies no password: false, here, so that a rejection reaching the caller always means the
  * thread itself failed, which is no wrong password.
  * @param {import("./argon2-threads.js").Argon2Task} task
