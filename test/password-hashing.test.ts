@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { HASHING_NICE, hashOnThread, verifyOnThread } from "../src/users/argon2-threads.js";
 import { ARGON2_PARAMETERS, createPasswordHasher, type HashingThreads } from "../src/users/password-hasher.js";
 import { LOGIN } from "./support/graphql-client.js";
+import { serverPerSuite } from "./support/server-fixture.js";
 import { SQLITE } from "./support/stores.js";
-import { signUpUser, startTestServer } from "./support/test-server.js";
+import { signUpUser } from "./support/test-server.js";
 
 /** Each thread's `nice` value (field 19 of /proc/<pid>/task/<tid>/stat), by thread id. */
 function threadNiceness(): Map<number, number> {
@@ -79,29 +80,24 @@ describe("password hashing", () => {
 });
 
 describe("a login whose hashing thread fails", () => {
+  let threadDies = false;
+  // The real threads, with one failure switched on: a thread that exits mid-task rejects so.
+  const hasher = createPasswordHasher(ARGON2_PARAMETERS, {
+    hash: hashOnThread,
+    verify: (stored, password) => (threadDies ? Promise.reject(new Error("hashing thread exited")) : verifyOnThread(stored, password)),
+  });
+  const fixture = serverPerSuite(SQLITE, { hasher });
+
   it("answers INTERNAL_SERVER_ERROR, not INVALID_CREDENTIALS, and the same password logs in once hashing works again", async () => {
-    const store = await SQLITE.create();
-    let threadDies = false;
-    // The real threads, with one failure switched on: a thread that exits mid-task rejects so.
-    const hasher = createPasswordHasher(ARGON2_PARAMETERS, {
-      hash: hashOnThread,
-      verify: (stored, password) => (threadDies ? Promise.reject(new Error("hashing thread exited")) : verifyOnThread(stored, password)),
-    });
-    const server = await startTestServer({ databaseUrl: store.url, hasher });
-    try {
-      const account = await signUpUser(server.client());
-      const input = { username: account.username, password: account.password };
-      threadDies = true;
-      const failed = await server.client().request(LOGIN, { input });
-      expect(failed.body.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
-      expect(failed.body.errors?.[0]?.extensions?.reason).toBeUndefined();
-      expect(failed.setCookies).toEqual([]);
-      threadDies = false;
-      const again = await server.client().request(LOGIN, { input });
-      expect(again.body.data?.login?.accessToken).toEqual(expect.any(String));
-    } finally {
-      await server.stop();
-      await store.drop();
-    }
+    const account = await signUpUser(fixture.server.client());
+    const input = { username: account.username, password: account.password };
+    threadDies = true;
+    const failed = await fixture.server.client().request(LOGIN, { input });
+    expect(failed.body.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+    expect(failed.body.errors?.[0]?.extensions?.reason).toBeUndefined();
+    expect(failed.setCookies).toEqual([]);
+    threadDies = false;
+    const again = await fixture.server.client().request(LOGIN, { input });
+    expect(again.body.data?.login?.accessToken).toEqual(expect.any(String));
   });
 });
