@@ -6,18 +6,29 @@
  * - `cas`: the rotation's compare-and-set UPDATE (`… where id = ? and generation = ? and revoked_at
  *   is null and expires_at > ?`) on PostgreSQL through a pool of the project's size (10), on a
  *   table of its own in the run's schema.
+ * - `login`: on PostgreSQL, the argon2id verification beside the statements our login runs, as
+ *   the server sends them (the account and its second factor read, the session inserted, the
+ *   session the per-account cap ends, its announcement, two audit rows), through a pool of 10,
+ *   `concurrency` at a time, on the run's own tables as an account our server signed up
+ *   (`username`). Everything a login costs but HTTP, GraphQL and our code: what the store's share
+ *   of the cores leaves of the argon2id floor.
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import { text } from "node:stream/consumers";
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
 import pg from "pg";
 import { ARGON2_PARAMETERS } from "../src/users/password-hasher.js";
+import { identityKey } from "../src/users/user-rules.js";
 
 export interface RawSpec {
-  readonly kind: "argon2" | "cas";
+  readonly kind: "argon2" | "cas" | "login";
   readonly concurrency: number;
   readonly durationSeconds: number;
-  /** `cas` only. */
+  /** `cas` and `login`. */
   readonly databaseUrl?: string;
+  /** `login`: an account of the run's server, whose password is `password`. */
+  readonly username?: string;
+  readonly password?: string;
 }
 
 export interface RawResult {
@@ -75,9 +86,76 @@ async function casRate(spec: RawSpec): Promise<number> {
   }
 }
 
+/**
+ * Our login's statements on PostgreSQL, as the server's statement log (`log_statement=all`) shows
+ * them for one login at the cap; a change to what a login sends belongs here too.
+ */
+const LOGIN_STATEMENTS = {
+  account: 'select * from "users" where "username_key" = $1',
+  secondFactor: 'select * from "mfa_factors" where "user_id" = $1',
+  session:
+    'insert into "sessions" ("id", "user_id", "seed", "generation", "created_at", "last_used_at", "expires_at", "absolute_expires_at", ' +
+    '"parent_valid_until", "revoked_at", "revoked_reason", "user_agent", "ip_address", "idp", "amr", "credential_version") ' +
+    "select $1, $2, $3, 0, $4, $4, $5, $6, 0, null, null, 'node', '127.0.0.1', null, 'pwd', $7 " +
+    'from "users" where "id" = $8 and "credential_version" = $9 for share',
+  cap:
+    'update "sessions" set "revoked_at" = $1, "revoked_reason" = \'session_cap\' where "revoked_at" is null and "id" = any(array((' +
+    'select "id" from "sessions" where "id" = any(array((select "id" from "sessions" where "user_id" = $2 and "revoked_at" is null ' +
+    'and "expires_at" > $1 order by "last_used_at" desc, "created_at" desc limit 1000 offset 50))) and "revoked_at" is null ' +
+    'order by "id" for update))) returning "id"',
+  announce: "select pg_notify($1, $2)",
+  audit:
+    'insert into "auth_events" ("type", "user_id", "session_id", "ip_address", "user_agent", "detail", "created_at") ' +
+    "values ($1, $2, $3, '127.0.0.1', 'node', $4, $5)",
+} as const;
+
+async function loginRate(spec: RawSpec): Promise<number> {
+  if (!spec.databaseUrl?.startsWith("postgres") || spec.username === undefined || spec.password === undefined) {
+    throw new Error("login needs a PostgreSQL databaseUrl, a username and its password");
+  }
+  const { username, password } = spec;
+  const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: 10 });
+  const channel = `bench_revocations_${randomBytes(4).toString("hex")}`;
+  const login = async () => {
+    const account = (await pool.query(LOGIN_STATEMENTS.account, [identityKey(username)])).rows[0];
+    if (!account || !(await verify(account.password_hash, password))) throw new Error("the account's password did not verify");
+    await pool.query(LOGIN_STATEMENTS.secondFactor, [account.id]);
+    const now = Date.now();
+    const sessionId = randomUUID();
+    const seed = randomBytes(32).toString("base64url");
+    const inserted = await pool.query(LOGIN_STATEMENTS.session, [
+      sessionId,
+      account.id,
+      seed,
+      now,
+      now + 86_400_000,
+      now + 30 * 86_400_000,
+      account.credential_version,
+      account.id,
+      account.credential_version,
+    ]);
+    if (inserted.rowCount !== 1) throw new Error("the session was not inserted");
+    const ended = (await pool.query(LOGIN_STATEMENTS.cap, [now, account.id])).rows.map((row) => row.id as string);
+    if (ended.length > 0) {
+      await pool.query(LOGIN_STATEMENTS.announce, [channel, JSON.stringify({ s: ended, t: now })]);
+      for (const id of ended) await pool.query(LOGIN_STATEMENTS.audit, ["session_revoked", account.id, id, "session_cap", now]);
+    }
+    await pool.query(LOGIN_STATEMENTS.audit, ["login_succeeded", account.id, sessionId, "pwd", now]);
+  };
+  try {
+    // Up to the cap first, so every measured login ends a session, as the bench's logins do.
+    for (let i = 0; i < 50; i += 1) await login();
+    return await rate(spec.concurrency, spec.durationSeconds, login);
+  } finally {
+    await pool.end();
+  }
+}
+
+const RATES: Record<RawSpec["kind"], (spec: RawSpec) => Promise<number>> = { argon2: argon2Rate, cas: casRate, login: loginRate };
+
 async function main(): Promise<void> {
   const spec = JSON.parse(await text(process.stdin)) as RawSpec;
-  const opsPerSecond = spec.kind === "argon2" ? await argon2Rate(spec) : await casRate(spec);
+  const opsPerSecond = await RATES[spec.kind](spec);
   const result: RawResult = { opsPerSecond };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

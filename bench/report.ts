@@ -30,6 +30,7 @@ const RATIOS: readonly { label: string; goal: string; of: ScenarioKey; to: Scena
   { label: "ours refreshToken / ours { __typename }", goal: ">= 0.5 (SQLite)", of: "ours.refresh", to: "ours.typename" },
   { label: "ours refreshToken / raw compare-and-set UPDATE", goal: "(PostgreSQL: report)", of: "ours.refresh", to: "raw.cas" },
   { label: "ours login / raw argon2id verify", goal: ">= 0.8", of: "ours.login", to: "raw.argon2" },
+  { label: "ours login / raw argon2id + our login's statements", goal: "(PostgreSQL: report)", of: "ours.login", to: "raw.login" },
   { label: "me p99 with logins running / idle me p99", goal: "< 2", of: "ours.me-during-logins", to: "ours.me", field: "p99Ms" },
 ];
 

@@ -31,6 +31,7 @@ export type ScenarioKey =
   | "yoga.me"
   | "ours.refresh"
   | "raw.cas"
+  | "raw.login"
   | "ours.login"
   | "raw.argon2"
   | "ours.me-during-logins";
@@ -73,7 +74,10 @@ export async function prepareScenarios(targets: Targets, connections: number, du
   // at its default: past 50 sessions each login also ends the oldest, as for any account).
   const refreshUsernames = Array.from({ length: Math.ceil(connections / SESSIONS_PER_REFRESH_USER) }, (_, i) => `${username}_refresh${i}`);
   const loginUsername = `${username}_logins`;
-  for (const name of [...refreshUsernames, loginUsername]) await signUp(endpoint, targets.cookieName, name);
+  // The raw login floor's account (PostgreSQL), signed up here like the others so its row is ours.
+  const rawLoginUsername = `${username}_raw_logins`;
+  const accounts = [...refreshUsernames, loginUsername, ...(targets.postgresUrl === undefined ? [] : [rawLoginUsername])];
+  for (const name of accounts) await signUp(endpoint, targets.cookieName, name);
   const peerBearer = `Bearer ${peerToken(targets.peerSecret)}`;
   const loginBody = body("mutation($input: LoginInput!) { login(input: $input) { accessToken } }", {
     input: { username: loginUsername, password: PASSWORD },
@@ -138,6 +142,22 @@ export async function prepareScenarios(targets: Targets, connections: number, du
         ]),
     { key: "ours.login", label: "ours login", run: async () => fromLoad(await load(targets.ours, { headers: json, body: loginBody })) },
     { key: "raw.argon2", label: "raw argon2id verify", run: () => raw({ kind: "argon2", concurrency: connections }) },
+    ...(targets.postgresUrl === undefined
+      ? []
+      : [
+          {
+            key: "raw.login" as const,
+            label: "raw argon2id verify + our login's statements",
+            run: () =>
+              raw({
+                kind: "login",
+                concurrency: connections,
+                databaseUrl: targets.postgresUrl,
+                username: rawLoginUsername,
+                password: PASSWORD,
+              }),
+          },
+        ]),
     {
       key: "ours.me-during-logins",
       label: `ours me, ${CONCURRENT_LOGINS} logins running`,
