@@ -6,9 +6,9 @@
  * - `cas`: the rotation's compare-and-set UPDATE (`… where id = ? and generation = ? and revoked_at
  *   is null and expires_at > ?`) on PostgreSQL through a pool of the project's size (10), on a
  *   table of its own in the run's schema.
- * - `login`: on PostgreSQL, the argon2id verification beside the statements our login runs, as
- *   the server sends them (the account and its second factor read, the session inserted, the
- *   session the per-account cap ends, its announcement, two audit rows), through a pool of 10,
+ * - `login`: on PostgreSQL, the argon2id verification beside the statements our login runs (the
+ *   account and its second factor read, the session inserted, the session the per-account cap
+ *   ends, its announcement, two audit rows), through a pool of 10,
  *   `concurrency` at a time, on the run's own tables as an account our server signed up
  *   (`username`). Everything a login costs but HTTP, GraphQL and our code: what the store's share
  *   of the cores leaves of the argon2id floor.
@@ -88,7 +88,8 @@ async function casRate(spec: RawSpec): Promise<number> {
 
 /**
  * Our login's statements on PostgreSQL, as the server's statement log (`log_statement=all`) shows
- * them for one login at the cap; a change to what a login sends belongs here too.
+ * them for one login at the cap (MAX_SESSIONS_PER_USER at its default of 50), with the values that
+ * never change in a run written in; a change to what a login sends belongs here too.
  */
 const LOGIN_STATEMENTS = {
   account: 'select * from "users" where "username_key" = $1',
