@@ -17,6 +17,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { text } from "node:stream/consumers";
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
 import pg from "pg";
+import { parseEnv } from "../src/env-schema.js";
 import { ARGON2_PARAMETERS } from "../src/users/password-hasher.js";
 import { identityKey } from "../src/users/user-rules.js";
 
@@ -88,8 +89,8 @@ async function casRate(spec: RawSpec): Promise<number> {
 
 /**
  * Our login's statements on PostgreSQL, as the server's statement log (`log_statement=all`) shows
- * them for one login at the cap (MAX_SESSIONS_PER_USER at its default of 50), with the values that
- * never change in a run written in; a change to what a login sends belongs here too.
+ * them for one login at the cap, with the values that never change in a run written in; a change
+ * to what a login sends belongs here too.
  */
 const LOGIN_STATEMENTS = {
   account: 'select * from "users" where "username_key" = $1',
@@ -102,7 +103,7 @@ const LOGIN_STATEMENTS = {
   cap:
     'update "sessions" set "revoked_at" = $1, "revoked_reason" = \'session_cap\' where "revoked_at" is null and "id" = any(array((' +
     'select "id" from "sessions" where "id" = any(array((select "id" from "sessions" where "user_id" = $2 and "revoked_at" is null ' +
-    'and "expires_at" > $1 order by "last_used_at" desc, "created_at" desc limit 1000 offset 50))) and "revoked_at" is null ' +
+    'and "expires_at" > $1 order by "last_used_at" desc, "created_at" desc limit 1000 offset $3))) and "revoked_at" is null ' +
     'order by "id" for update))) returning "id"',
   announce: "select pg_notify($1, $2)",
   audit:
@@ -114,11 +115,14 @@ async function loginRate(spec: RawSpec): Promise<number> {
   if (!spec.databaseUrl?.startsWith("postgres") || spec.username === undefined || spec.password === undefined) {
     throw new Error("login needs a PostgreSQL databaseUrl, a username and its password");
   }
-  const { username, password } = spec;
+  const { password } = spec;
+  const usernameKey = identityKey(spec.username);
+  // The bench's server keeps MAX_SESSIONS_PER_USER at its default (server-process.ts).
+  const cap = parseEnv({}).values.MAX_SESSIONS_PER_USER;
   const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: 10 });
   const channel = `bench_revocations_${randomBytes(4).toString("hex")}`;
   const login = async () => {
-    const account = (await pool.query(LOGIN_STATEMENTS.account, [identityKey(username)])).rows[0];
+    const account = (await pool.query(LOGIN_STATEMENTS.account, [usernameKey])).rows[0];
     if (!account || !(await verify(account.password_hash, password))) throw new Error("the account's password did not verify");
     await pool.query(LOGIN_STATEMENTS.secondFactor, [account.id]);
     const now = Date.now();
@@ -136,7 +140,7 @@ async function loginRate(spec: RawSpec): Promise<number> {
       account.credential_version,
     ]);
     if (inserted.rowCount !== 1) throw new Error("the session was not inserted");
-    const ended = (await pool.query(LOGIN_STATEMENTS.cap, [now, account.id])).rows.map((row) => row.id as string);
+    const ended = (await pool.query(LOGIN_STATEMENTS.cap, [now, account.id, cap])).rows.map((row) => row.id as string);
     if (ended.length > 0) {
       await pool.query(LOGIN_STATEMENTS.announce, [channel, JSON.stringify({ s: ended, t: now })]);
       for (const id of ended) await pool.query(LOGIN_STATEMENTS.audit, ["session_revoked", account.id, id, "session_cap", now]);
@@ -145,7 +149,7 @@ async function loginRate(spec: RawSpec): Promise<number> {
   };
   try {
     // Up to the cap first, so every measured login ends a session, as the bench's logins do.
-    for (let i = 0; i < 50; i += 1) await login();
+    for (let i = 0; i < cap; i += 1) await login();
     return await rate(spec.concurrency, spec.durationSeconds, login);
   } finally {
     await pool.end();

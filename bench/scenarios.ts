@@ -89,6 +89,9 @@ export async function prepareScenarios(targets: Targets, connections: number, du
     return { requestsPerSecond: result.opsPerSecond, p50Ms: Number.NaN, p99Ms: Number.NaN, errors: 0 };
   };
   const oursMe = { headers: { ...json, authorization: `Bearer ${accessToken}` }, body: ME };
+  // The raw floors that only PostgreSQL has; none on SQLite.
+  const onPostgres = (scenario: (databaseUrl: string) => Scenario): Scenario[] =>
+    targets.postgresUrl === undefined ? [] : [scenario(targets.postgresUrl)];
 
   const scenarios: Scenario[] = [
     {
@@ -131,33 +134,18 @@ export async function prepareScenarios(targets: Targets, connections: number, du
         return { ...fromLoad(result), rotation: { rotations: result.rotations, intact: result.chainsIntact, total: result.total } };
       },
     },
-    ...(targets.postgresUrl === undefined
-      ? []
-      : [
-          {
-            key: "raw.cas" as const,
-            label: "raw compare-and-set UPDATE",
-            run: () => raw({ kind: "cas", concurrency: connections, databaseUrl: targets.postgresUrl }),
-          },
-        ]),
+    ...onPostgres((databaseUrl) => ({
+      key: "raw.cas",
+      label: "raw compare-and-set UPDATE",
+      run: () => raw({ kind: "cas", concurrency: connections, databaseUrl }),
+    })),
     { key: "ours.login", label: "ours login", run: async () => fromLoad(await load(targets.ours, { headers: json, body: loginBody })) },
     { key: "raw.argon2", label: "raw argon2id verify", run: () => raw({ kind: "argon2", concurrency: connections }) },
-    ...(targets.postgresUrl === undefined
-      ? []
-      : [
-          {
-            key: "raw.login" as const,
-            label: "raw argon2id verify + our login's statements",
-            run: () =>
-              raw({
-                kind: "login",
-                concurrency: connections,
-                databaseUrl: targets.postgresUrl,
-                username: rawLoginUsername,
-                password: PASSWORD,
-              }),
-          },
-        ]),
+    ...onPostgres((databaseUrl) => ({
+      key: "raw.login",
+      label: "raw argon2id verify + our login's statements",
+      run: () => raw({ kind: "login", concurrency: connections, databaseUrl, username: rawLoginUsername, password: PASSWORD }),
+    })),
     {
       key: "ours.me-during-logins",
       label: `ours me, ${CONCURRENT_LOGINS} logins running`,
